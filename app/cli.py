@@ -1,0 +1,140 @@
+"""The `codegen` command: start the service, run workers, migrate, and manage accounts."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .settings import Settings, SettingsError, load_settings
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Codegen Studio: multi-agent code generation with a live web dashboard.
+
+    Configuration comes from the environment and a `.env` file: INSTANCE_PATH, DATABASE_URL,
+    REDIS_URL (unset: an embedded Redis), OPENAI_API_KEY, OPENAI_BASE_URL, CODEGEN_PROVIDER,
+    CODEGEN_MODEL, HOST, PORT, CODEGEN_WORKERS, RATE_LIMIT_JOBS, REGISTRATION_OPEN.
+    """
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on (default: HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port to listen on (default: PORT or 5000).")
+@click.option("--workers", type=click.IntRange(1, 64), help="RQ workers to run (default: CODEGEN_WORKERS or 2).")
+@click.option("--web-workers", type=click.IntRange(1, 64), default=2, show_default=True,
+              help="gunicorn worker processes.")
+@click.option("--worker-class", type=click.Choice(["gevent", "gthread"]), default="gevent", show_default=True,
+              help="gunicorn worker class; gevent holds WebSockets cheaply (docs/benchmarks.md).")
+def up(host: str | None, port: int | None, workers: int | None, web_workers: int, worker_class: str) -> None:
+    """Start everything: migrations, embedded Redis (unless REDIS_URL), RQ workers and the web server.
+
+    Ctrl-C stops every child process. The first start creates an admin account and prints its password.
+    """
+    from .supervisor import Supervisor
+
+    settings = _settings()
+    settings = settings.with_overrides(host=host or settings.host, port=port or settings.port,
+                                       workers=workers or settings.workers)
+    sys.exit(Supervisor(settings, web_workers=web_workers, worker_class=worker_class).run())
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty.")
+@click.option("--name", help="Worker name shown in /admin/workers.")
+def worker(burst: bool, name: str | None) -> None:
+    """Run one RQ worker for generation jobs (the same as `python worker.py`)."""
+    from .worker import run_worker
+
+    settings = _settings()
+    _require_redis(settings)
+    run_worker(settings, burst=burst, name=name)
+
+
+def _require_redis(settings: Settings) -> None:
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.effective_redis_url, socket_connect_timeout=2).ping()
+    except (redis.RedisError, OSError) as exc:
+        hint = "start the service with `codegen up`" if settings.embedded_redis else "check REDIS_URL"
+        raise click.ClickException(f"Redis does not answer at {settings.effective_redis_url}: {hint} ({exc})") from exc
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from .migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {_redact(settings.database_url)} is at {revision}")
+
+
+@db_group.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def db_revision(message: str) -> None:
+    """Write a new migration from the difference between the models and the database."""
+    from .migrate import revision
+
+    revision(_settings().database_url, message)
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@main.command("create-user")
+@click.option("--email", required=True, help="The user's e-mail address (their login).")
+@click.option("--password", required=True, help="At least 8 characters.")
+@click.option("--admin", is_flag=True, help="Give the user the admin role.")
+def create_user_command(email: str, password: str, admin: bool) -> None:
+    """Create a user account."""
+    from . import db
+    from .services.users import UserError, create_user
+
+    db.configure(_settings().database_url)
+    try:
+        with db.Session.begin() as session:
+            user = create_user(session, email, password, role="admin" if admin else "user")
+            click.echo(f"created {user.role} {user.email} (id {user.id})")
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("create-api-key")
+@click.option("--email", required=True, help="The user who owns the key.")
+@click.option("--name", default="cli", show_default=True, help="A label to tell keys apart.")
+def create_api_key_command(email: str, name: str) -> None:
+    """Create an API key for a user and print it (as the last line). It is shown only once."""
+    from . import db
+    from .services.users import create_api_key, find_user
+
+    db.configure(_settings().database_url)
+    with db.Session.begin() as session:
+        user = find_user(session, email)
+        if user is None:
+            raise click.ClickException(f"no user with e-mail {email}")
+        key, plain = create_api_key(session, user, name)
+        click.echo(f"created API key {key.name!r} ({key.prefix}…) for {user.email}; it will not be shown again:")
+        click.echo(plain)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,168 @@
+"""Creating, enqueuing, cancelling, retrying and finishing jobs."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import redis
+from rq import Callback
+from rq.job import Job as RQJob
+from rq.job import JobStatus as RQStatus
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..events import Event, append_event
+from ..models import Job, JobStatus, utcnow
+from ..queues import QueueUnavailable, job_queue
+
+log = logging.getLogger(__name__)
+
+JOB_TIMEOUT_S = 30 * 60
+# A queued job younger than this may not have reached Redis yet; the reaper leaves it alone.
+ENQUEUE_GRACE_S = 60
+
+
+class JobStateError(Exception):
+    """The job is not in a state that allows the action (e.g. cancelling a finished job)."""
+
+
+def cancel_key(job_id: str) -> str:
+    return f"codegen:job:{job_id}:cancel"
+
+
+def create_job(
+    session: Session,
+    *,
+    template_id: str,
+    name: str,
+    owner_id: int | None = None,
+    description: str = "",
+    spec: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
+    team_id: int | None = None,
+    parent_id: str | None = None,
+    request_id: str | None = None,
+) -> Job:
+    """Add a queued job row; the caller commits, then calls `enqueue_job`."""
+    job = Job(
+        template_id=template_id, name=name, owner_id=owner_id, description=description,
+        spec=spec or {}, options=options or {}, team_id=team_id, parent_id=parent_id,
+        request_id=request_id, status=JobStatus.QUEUED.value,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def enqueue_job(session: Session, connection: redis.Redis, job: Job) -> None:
+    """Hand a committed job to RQ; if Redis refuses, the job ends `failed` and QueueUnavailable is raised."""
+    try:
+        job_queue(connection).enqueue(
+            "app.tasks.run_job", job.id, job_id=job.id, job_timeout=JOB_TIMEOUT_S,
+            result_ttl=3600, failure_ttl=7 * 24 * 3600,
+            on_failure=Callback("app.tasks.on_rq_failure"),
+            description=f"{job.template_id}: {job.name}",
+        )
+    except (redis.ConnectionError, redis.TimeoutError) as exc:
+        finish_job(session, None, job, JobStatus.FAILED, error=f"could not enqueue the job: Redis unavailable ({exc})")
+        raise QueueUnavailable("the job queue is unavailable; retry shortly") from exc
+
+
+def submit_job(session: Session, connection: redis.Redis, **fields: Any) -> Job:
+    """Create, commit and enqueue a job in one step."""
+    job = create_job(session, **fields)
+    session.commit()
+    try:
+        enqueue_job(session, connection, job)
+    finally:
+        session.commit()
+    return job
+
+
+def start_job(session: Session, connection: redis.Redis, job: Job) -> bool:
+    """Move a queued job to running; False when it was cancelled or already finished."""
+    if job.job_status is not JobStatus.QUEUED:
+        return False
+    job.status = JobStatus.RUNNING.value
+    job.started_at = utcnow()
+    job.error = None
+    append_event(connection, session, Event(job_id=job.id, type="job", status="running", message="Job started"))
+    return True
+
+
+def finish_job(
+    session: Session, connection: redis.Redis | None, job: Job, status: JobStatus, error: str | None = None
+) -> None:
+    """Put a job in a final status once, with a `done` event when Redis is reachable."""
+    if job.job_status.is_final:
+        return
+    job.status = status.value
+    job.finished_at = utcnow()
+    job.current_agent = None
+    job.error = error
+    if status is JobStatus.COMPLETED:
+        job.progress = 100
+    if connection is not None:
+        try:
+            append_event(connection, session, Event(
+                job_id=job.id, type="done", status=status.value, progress=job.progress,
+                message=error or f"Job {status.value}",
+            ))
+        except redis.RedisError:
+            log.warning("job %s finished %s but its done event could not be published", job.id, status.value)
+
+
+def cancel_job(session: Session, connection: redis.Redis, job: Job) -> None:
+    """Cancel a queued job at once; ask a running one to stop at its next step."""
+    if job.job_status.is_final:
+        raise JobStateError(f"job {job.id} is already {job.status}")
+    if job.job_status is JobStatus.QUEUED:
+        try:
+            RQJob.fetch(job.id, connection=connection).cancel()
+        except Exception:  # noqa: BLE001 - the RQ job may be gone already; the row is what counts
+            log.info("job %s had no RQ job to cancel", job.id)
+        finish_job(session, connection, job, JobStatus.CANCELLED, error="cancelled before it started")
+    else:
+        connection.set(cancel_key(job.id), "1", ex=JOB_TIMEOUT_S)
+
+
+def is_cancel_requested(connection: redis.Redis, job_id: str) -> bool:
+    return bool(connection.exists(cancel_key(job_id)))
+
+
+def retry_job(session: Session, connection: redis.Redis, job: Job) -> Job:
+    """Submit a new job with the same request; the original stays as it was."""
+    if not job.job_status.is_final:
+        raise JobStateError(f"job {job.id} is still {job.status}")
+    if job.job_status is JobStatus.COMPLETED:
+        raise JobStateError(f"job {job.id} completed; improve it instead of retrying")
+    return submit_job(
+        session, connection, template_id=job.template_id, name=job.name, owner_id=job.owner_id,
+        description=job.description, spec=job.spec, options=job.options, team_id=job.team_id,
+        parent_id=job.parent_id,
+    )
+
+
+def reap_lost_jobs(session: Session, connection: redis.Redis) -> list[str]:
+    """End `failed` every unfinished job whose RQ job has failed, stopped or vanished."""
+    lost: list[str] = []
+    now = utcnow()
+    unfinished = session.scalars(
+        select(Job).where(Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))
+    ).all()
+    for job in unfinished:
+        try:
+            status = RQJob.fetch(job.id, connection=connection).get_status()
+        except Exception:  # noqa: BLE001 - NoSuchJobError or an unreadable job: both mean lost
+            status = None
+        if status in (RQStatus.QUEUED, RQStatus.STARTED, RQStatus.DEFERRED, RQStatus.SCHEDULED):
+            continue
+        if status is None and job.job_status is JobStatus.QUEUED:
+            if (now - job.created_at).total_seconds() < ENQUEUE_GRACE_S:
+                continue
+        reason = "the worker running this job was lost" if status != RQStatus.FINISHED else \
+            "the worker finished without recording a result"
+        finish_job(session, connection, job, JobStatus.FAILED, error=f"{reason} (queue status: {status or 'missing'})")
+        lost.append(job.id)
+    return lost
