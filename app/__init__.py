@@ -53,8 +53,10 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     from .health import bp as health_bp
+    from .realtime import bp as realtime_bp
 
     app.register_blueprint(health_bp)
+    app.register_blueprint(realtime_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

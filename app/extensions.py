@@ -1,9 +1,9 @@
 """Flask extensions, one unbound instance per line, bound in `create_app`."""
 
-from flask_htmx import HTMX
 from flask_login import LoginManager
 from flask_sock import Sock
+from htmx_flask import Htmx
 
-htmx = HTMX()
+htmx = Htmx()
 login_manager = LoginManager()
 sock = Sock()

