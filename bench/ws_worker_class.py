@@ -160,7 +160,8 @@ async def measure(name: str, args: list[str], options: argparse.Namespace, workd
         for _ in range(300):  # up to 30 s to boot
             await asyncio.sleep(0.1)
             if server.poll() is not None:
-                raise RuntimeError(f"gunicorn {name} exited; see {log.name}")
+                log.flush()
+                raise RuntimeError(f"gunicorn {name} exited:\n" + Path(log.name).read_text()[-2000:])
             if (await http_load(port, 0.01, 1))[0]:
                 break
         await http_load(port, 1.0, 8)  # warm both workers up
@@ -216,7 +217,7 @@ def table(results: dict[str, dict[str, float]], sockets: int) -> str:
         cells = [fmt.format(results[n][key]) for n in names]
         if ratio:
             a, b = results["gevent"][key], results["gthread"][key]
-            cells.append(f"{a / b:.2f}" if b else "-")
+            cells.append(f"{a / b:.3g}" if b else "-")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
     return f"N = {sockets} WebSockets, 2 workers\n\n" + "\n".join(lines)
 

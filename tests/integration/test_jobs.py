@@ -3,8 +3,8 @@
 import pytest
 import redis
 from rq import Queue, SimpleWorker
-from sqlalchemy import func, select
 from rq.job import Job as RQJob
+from sqlalchemy import func, select
 
 from app import artifacts
 from app.events import read_events, stored_events
