@@ -13,6 +13,7 @@ import os
 import resource
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -148,6 +149,7 @@ async def ping_all(sockets: list[ClientConnection]) -> list[float]:
 
 
 async def measure(name: str, args: list[str], options: argparse.Namespace, workdir: Path) -> dict[str, float]:
+    workdir.mkdir(exist_ok=True)
     port = free_port()
     env = {**os.environ, "INSTANCE_PATH": str(workdir / name), "DATABASE_URL": f"sqlite:///{workdir}/b.db",
            "REDIS_URL": "redis://127.0.0.1:1", "PYTHONUNBUFFERED": "1"}
@@ -164,7 +166,7 @@ async def measure(name: str, args: list[str], options: argparse.Namespace, workd
                 raise RuntimeError(f"gunicorn {name} exited:\n" + Path(log.name).read_text()[-2000:])
             if (await http_load(port, 0.01, 1))[0]:
                 break
-        await http_load(port, 1.0, 8)  # warm both workers up
+        idle, _ = await http_load(port, options.http_seconds, options.http_concurrency)  # also warms up
         master = psutil.Process(server.pid)
         rss_idle, threads_idle = server_stats(master)
 
@@ -181,6 +183,7 @@ async def measure(name: str, args: list[str], options: argparse.Namespace, workd
             "kb_per_socket": (rss_held - rss_idle) * 1024 / held if held else float("nan"),
             "threads_idle": threads_idle, "threads_held": threads_held,
             "pongs": len(rtts), "ping_p50": percentile(rtts, 0.5) * 1e3, "ping_p99": percentile(rtts, 0.99) * 1e3,
+            "rps_idle": len(idle) / options.http_seconds, "http_p99_idle": percentile(idle, 0.99) * 1e3,
             "rps": len(latencies) / options.http_seconds, "http_failures": failures,
             "http_p50": percentile(latencies, 0.5) * 1e3, "http_p99": percentile(latencies, 0.99) * 1e3,
         }
@@ -202,13 +205,15 @@ ROWS = [
     ("OS threads idle", "threads_idle", "{:.0f}"), ("OS threads holding them", "threads_held", "{:.0f}"),
     ("pongs received", "pongs", "{:.0f}"),
     ("ping→pong p50 (ms)", "ping_p50", "{:.2f}"), ("ping→pong p99 (ms)", "ping_p99", "{:.2f}"),
-    ("/health/live req/s while holding", "rps", "{:.0f}"),
+    ("/health/live req/s with no WebSocket", "rps_idle", "{:.0f}"),
+    ("/health/live p99 with no WebSocket (ms)", "http_p99_idle", "{:.2f}"),
+    ("/health/live req/s while holding them", "rps", "{:.0f}"),
     ("/health/live p50 (ms)", "http_p50", "{:.2f}"), ("/health/live p99 (ms)", "http_p99", "{:.2f}"),
     ("/health/live failures/timeouts", "http_failures", "{:.0f}"),
 ]
 
 
-def table(results: dict[str, dict[str, float]], sockets: int) -> str:
+def table(results: dict[str, dict[str, float]], options: argparse.Namespace) -> str:
     names = list(results)
     ratio = "gevent" in results and "gthread" in results
     header = ["metric", *names, *(["gevent/gthread"] if ratio else [])]
@@ -219,7 +224,9 @@ def table(results: dict[str, dict[str, float]], sockets: int) -> str:
             a, b = results["gevent"][key], results["gthread"][key]
             cells.append(f"{a / b:.3g}" if b else "-")
         lines.append(f"| {label} | " + " | ".join(cells) + " |")
-    return f"N = {sockets} WebSockets, 2 workers\n\n" + "\n".join(lines)
+    title = (f"N = {options.sockets} WebSockets, 2 workers, median of {options.rounds} rounds; "
+             f"HTTP: {options.http_concurrency} keep-alive clients for {options.http_seconds:g} s")
+    return title + "\n\n" + "\n".join(lines)
 
 
 def main() -> None:
@@ -227,22 +234,26 @@ def main() -> None:
     parser.add_argument("--sockets", type=int, default=1000, help="WebSockets to hold (1-5000)")
     parser.add_argument("--http-seconds", type=float, default=5.0, help="length of the HTTP load while holding")
     parser.add_argument("--http-concurrency", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each configuration; the table shows medians")
     parser.add_argument("--only", nargs="+", choices=["gevent", "gthread", "gthread-64"], help="configurations to run")
     options = parser.parse_args()
-    if not 1 <= options.sockets <= 5000 or not 1 <= options.http_concurrency <= 256:
-        parser.error("--sockets must be 1-5000 and --http-concurrency 1-256")
+    if not (1 <= options.sockets <= 5000 and 1 <= options.http_concurrency <= 256 and 1 <= options.rounds <= 10):
+        parser.error("--sockets must be 1-5000, --http-concurrency 1-256 and --rounds 1-10")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4 * options.sockets + 1024)), hard))
 
-    results = {}
+    chosen = {name: args for name, args in configs(options.sockets, options.http_concurrency).items()
+              if not options.only or name in options.only}
+    runs: dict[str, list[dict[str, float]]] = {name: [] for name in chosen}
     with tempfile.TemporaryDirectory(prefix="ws-bench-") as workdir:
-        for name, args in configs(options.sockets, options.http_concurrency).items():
-            if options.only and name not in options.only:
-                continue
-            print(f"{name}: {' '.join(args)}", file=sys.stderr, flush=True)
-            results[name] = asyncio.run(measure(name, args, options, Path(workdir)))
-    print(table(results, options.sockets))
-
+        for number in range(options.rounds):
+            # Alternate the order so that drift in the shared machine's load does not favour one class.
+            for name in list(chosen)[:: 1 if number % 2 == 0 else -1]:
+                print(f"round {number + 1}, {name}: {' '.join(chosen[name])}", file=sys.stderr, flush=True)
+                runs[name].append(asyncio.run(measure(name, chosen[name], options, Path(workdir) / str(number))))
+    medians = {name: {key: statistics.median(run[key] for run in rounds) for key in rounds[0]}
+               for name, rounds in runs.items()}
+    print(table(medians, options))
 
 if __name__ == "__main__":
     main()
