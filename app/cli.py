@@ -81,6 +81,7 @@ def db_upgrade(revision: str) -> None:
     from .migrate import upgrade
 
     settings = _settings()
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
     upgrade(settings.database_url, revision)
     click.echo(f"database at {_redact(settings.database_url)} is at {revision}")
 
