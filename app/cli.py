@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -135,6 +136,31 @@ def create_api_key_command(email: str, name: str) -> None:
         key, plain = create_api_key(session, user, name)
         click.echo(f"created API key {key.name!r} ({key.prefix}…) for {user.email}; it will not be shown again:")
         click.echo(plain)
+
+
+@main.command()
+@click.option("--template", "template_id", required=True,
+              type=click.Choice(["react-app", "fastapi-backend", "fullstack-app"]), help="The project template.")
+@click.option("--name", required=True, help="Project name, e.g. todo-api.")
+@click.option("--description", default="", help="What the project is for (goes into its README).")
+@click.option("--entity", "entities", multiple=True, metavar="SPEC",
+              help="Name:field:type,... e.g. 'Task:title:str,done:bool,due:date?' ('?' = optional). Repeatable.")
+@click.option("--feature", "features", multiple=True, type=click.Choice(["auth", "docker", "tests", "ci"]),
+              help="Optional feature. Repeatable.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder to write the project to (must be new or empty).")
+@click.option("--no-checks", is_flag=True, help="Skip running the project's own tests and build.")
+@click.option("--quiet", is_flag=True, help="Print only the result.")
+def generate(template_id: str, name: str, description: str, entities: tuple[str, ...], features: tuple[str, ...],
+             out: Path, no_checks: bool, quiet: bool) -> None:
+    """Generate a project from the terminal, no server needed, printing each agent's progress."""
+    from .generate_cli import generate as run_generate
+    from .generate_cli import parse_entity
+
+    request = {"template_id": template_id, "name": name, "description": description,
+               "entities": [parse_entity(e) for e in entities], "features": list(features),
+               "options": {"run_checks": not no_checks}}
+    sys.exit(run_generate(_settings(), request, out, quiet))
 
 
 if __name__ == "__main__":

@@ -8,18 +8,16 @@ import re
 _WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z0-9])|[A-Z]?[a-z0-9]+|[A-Z]+")
 
 # Names that cannot be used as-is in Python, TypeScript/JavaScript or SQL-backed models.
-RESERVED = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist) | frozenset({
+RESERVED = frozenset(keyword.kwlist) | frozenset({
     # JavaScript / TypeScript reserved and strict-mode words
     "arguments", "await", "break", "case", "catch", "class", "const", "continue", "debugger", "default",
     "delete", "do", "else", "enum", "eval", "export", "extends", "false", "finally", "for", "function",
     "if", "implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package",
     "private", "protected", "public", "return", "static", "super", "switch", "this", "throw", "true",
-    "try", "typeof", "var", "void", "while", "with", "yield", "undefined", "nan", "infinity",
-    "any", "boolean", "number", "string", "symbol", "object", "never", "unknown", "type", "declare",
-    "namespace", "module", "require", "constructor", "prototype",
-    # Python builtins and names the generated code relies on
-    "none", "self", "cls", "id", "metadata", "query", "registry", "session", "base", "model", "json", "dict",
-    "list", "str", "int", "float", "bool", "date", "datetime", "time", "decimal", "object", "print", "input",
+    "try", "typeof", "var", "void", "while", "with", "yield", "undefined", "constructor", "prototype",
+    # Attributes the generated models already have (primary key, SQLAlchemy and Pydantic internals)
+    "id", "none", "self", "cls", "metadata", "registry", "query", "json", "dict", "copy", "schema",
+    "construct", "validate", "fields",
 })
 
 
@@ -73,7 +71,8 @@ def check_identifier(raw: str, what: str, max_length: int = 40) -> str:
         raise NamingError(f"{what} {raw!r} must start with a letter and use only letters, digits, spaces, "
                           "'_' and '-'")
     identifier = snake(raw)
-    if identifier in RESERVED or camel(raw).lower() in RESERVED:
+    forms = {identifier, camel(raw).lower(), plural(identifier), plural(camel(raw)).lower()}
+    if forms & RESERVED:
         raise NamingError(f"{what} {raw!r} is a reserved word in Python, TypeScript or the generated code; "
                           f"choose another, such as '{identifier}_value'")
     return identifier

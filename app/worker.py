@@ -11,7 +11,7 @@ from . import db
 from .queues import QUEUE_NAME
 from .services.jobs import reap_lost_jobs
 from .settings import Settings
-from .tasks import mark_failed
+from .tasks import configure_runtime, mark_failed
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ class CodegenWorker(Worker):
 
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> bool:
     db.configure(settings.database_url)
+    configure_runtime(settings)
     # No socket timeout: RQ blocks on BLMOVE for minutes while it waits for work.
     connection = redis.Redis.from_url(settings.effective_redis_url)
     worker = CodegenWorker([QUEUE_NAME], connection=connection, name=name, maintenance_interval=60)

@@ -60,6 +60,11 @@ class Job(Base):
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     share_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     request_id: Mapped[str | None] = mapped_column(String(64))
+    # Per-agent tokens, cost and calls: {"coder": {"tokens_in": 1, "tokens_out": 2, "cost_usd": 0.1, "calls": 3}}
+    usage: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    # What the reviewer and tester found: {"findings": [...], "checks": [...], "repair_rounds": 0}
+    report: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
+    zip_sha256: Mapped[str | None] = mapped_column(ForeignKey("blobs.sha256"))
 
     events: Mapped[list[JobEvent]] = relationship(
         back_populates="job", cascade="all, delete-orphan", order_by="JobEvent.id"

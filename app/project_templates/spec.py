@@ -62,9 +62,10 @@ class EntitySpec(BaseModel):
     def _unique_fields(self) -> EntitySpec:
         seen: set[str] = set()
         for field in self.fields:
-            if field.snake in seen:
+            # Both spellings must be unique: "a1" and "a 1" differ in Python but not in TypeScript.
+            if field.snake in seen or field.camel in seen:
                 raise ValueError(f"entity {self.name!r} has two fields named {field.snake!r}")
-            seen.add(field.snake)
+            seen |= {field.snake, field.camel}
         return self
 
     @property
@@ -133,9 +134,10 @@ class ProjectSpec(BaseModel):
     def _unique_entities(self) -> ProjectSpec:
         seen: set[str] = set()
         for entity in self.entities:
-            if entity.snake in seen or entity.plural_snake in seen:
+            names = {entity.snake, entity.plural_snake, entity.class_name, entity.plural_class_name}
+            if names & seen:
                 raise ValueError(f"two entities are named {entity.snake!r}")
-            seen |= {entity.snake, entity.plural_snake}
+            seen |= names
         return self
 
     def has(self, feature: str) -> bool:
