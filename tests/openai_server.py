@@ -95,8 +95,9 @@ class OpenAIServer:
                 self.end_headers()
                 model = body.get("model", "test-model")
                 for start in range(0, len(reply.text), reply.chunk_size):
-                    self._event({"choices": [{"index": 0, "delta": {"content": reply.text[start:start + reply.chunk_size]},
-                                              "finish_reason": None}]}, model)
+                    piece = reply.text[start:start + reply.chunk_size]
+                    self._event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]},
+                                model)
                 self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, model)
                 if reply.usage:
                     self._event({"choices": [], "usage": {"prompt_tokens": reply.usage[0],
