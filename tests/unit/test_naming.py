@@ -55,7 +55,8 @@ def test_plurals(word, plural):
 @pytest.mark.parametrize(
     ("raw", "message"),
     [("class", "reserved word"), ("id", "reserved word"), ("import", "reserved word"),
-     ("2fast", "start with a letter"), ("", "must not be empty"), ("héllo", "letters, digits"), ("a" * 41, "longer than 40"), ("Self", "reserved"), ("A", "reserved"), ("i", "reserved")],
+     ("2fast", "start with a letter"), ("", "must not be empty"), ("héllo", "letters, digits"),
+     ("a" * 41, "longer than 40"), ("Self", "reserved"), ("A", "reserved"), ("i", "reserved")],
 )
 def test_refusals_name_the_problem(raw, message):
     with pytest.raises(NamingError, match=message):
