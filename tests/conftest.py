@@ -13,17 +13,7 @@ from app import create_app, db
 from app.models import Base
 from app.redis_server import EmbeddedRedis
 from app.settings import load_settings
-
-IN_CI = os.environ.get("CI", "").lower() == "true"
-
-
-def require(condition: bool, reason: str) -> None:
-    """Skip with a reason that says how to get the missing part; under CI=true, fail instead."""
-    if condition:
-        return
-    if IN_CI:
-        pytest.fail(f"CI must run this test, but: {reason}")
-    pytest.skip(reason)
+from tests.helpers import require
 
 
 @pytest.fixture(scope="session")

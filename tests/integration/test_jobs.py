@@ -17,16 +17,27 @@ from app.services.jobs import (
     retry_job,
     submit_job,
 )
-from app.tasks import run_job
+from app.tasks import configure_runtime, run_job
+from tests.openai_server import OpenAIServer
+
+QUICK = {"run_checks": False}
+TASKS = {"entities": [{"name": "Task", "fields": [{"name": "title"}, {"name": "due", "type": "date"}]}]}
+
+
+@pytest.fixture(autouse=True)
+def worker_settings(settings):
+    configure_runtime(settings)
+    yield settings
+    configure_runtime(None)
 
 
 def run_queue(connection):
     SimpleWorker([QUEUE_NAME], connection=connection).work(burst=True)
 
 
-def test_a_job_runs_to_completed_with_events_and_files(redis_conn, session):
+def test_a_job_runs_the_agents_to_completed_with_events_and_files(redis_conn, session):
     job = submit_job(session, redis_conn, template_id="fastapi-backend", name="todo-api",
-                     description="Tasks with due dates")
+                     description="Tasks with due dates", spec=TASKS, options=QUICK)
     assert job.status == "queued"
     assert RQJob.fetch(job.id, connection=redis_conn).get_status() == "queued"
 
@@ -34,26 +45,71 @@ def test_a_job_runs_to_completed_with_events_and_files(redis_conn, session):
 
     session.expire_all()
     job = session.get(Job, job.id)
-    assert job.status == "completed"
+    assert job.status == "completed", job.error
     assert job.progress == 100 and job.started_at <= job.finished_at and job.error is None
-    assert [(e.type, e.status) for e in read_events(redis_conn, job.id)] == [
-        ("job", "running"), ("file", "written"), ("done", "completed")]
-    assert [e.type for e in stored_events(session, job.id)] == ["job", "file", "done"]
-    assert artifacts.read_file(session, job.id, "README.md").startswith(b"# todo-api\n\nTasks with due dates")
+    assert job.files_count > 5 and job.zip_sha256 and not job.verified  # checks were turned off
+    events = read_events(redis_conn, job.id)
+    assert (events[0].type, events[0].status) == ("job", "running")
+    assert (events[-1].type, events[-1].status) == ("done", "completed")
+    started = [e.agent for e in events if e.type == "agent" and e.status == "started"]
+    assert started == ["planner", "architect", "coder", "reviewer", "tester"]
+    assert len([e for e in events if e.type == "file"]) == job.files_count
+    assert [e.id for e in stored_events(session, job.id)] == [e.id for e in events]
+    assert b"Tasks with due dates" in artifacts.read_file(session, job.id, "README.md")
+    assert job.spec["entities"][0]["name"] == "Task"
 
 
 def test_identical_files_are_stored_once(redis_conn, session):
-    first = submit_job(session, redis_conn, template_id="react-app", name="same")
-    second = submit_job(session, redis_conn, template_id="react-app", name="same")
+    first = submit_job(session, redis_conn, template_id="react-app", name="same", spec=TASKS, options=QUICK)
+    second = submit_job(session, redis_conn, template_id="react-app", name="same", spec=TASKS, options=QUICK)
     run_queue(redis_conn)
 
-    (a,), (b,) = artifacts.list_files(session, first.id), artifacts.list_files(session, second.id)
-    assert a.sha256 == b.sha256
-    assert session.scalar(select(func.count()).select_from(Blob)) == 1
+    a, b = artifacts.list_files(session, first.id), artifacts.list_files(session, second.id)
+    assert [f.sha256 for f in a] == [f.sha256 for f in b]
+    session.expire_all()
+    assert session.get(Job, first.id).zip_sha256 == session.get(Job, second.id).zip_sha256
+    assert session.scalar(select(func.count()).select_from(Blob)) == len(a) + 1  # the files, and one zip
+
+
+def test_a_job_with_a_model_counts_tokens_and_cost_per_agent(redis_conn, session, worker_settings):
+    server = OpenAIServer().start()
+    try:
+        configure_runtime(worker_settings.with_overrides(openai_api_key="sk-test", openai_base_url=server.base_url))
+        job = submit_job(session, redis_conn, template_id="fastapi-backend", name="todo-api",
+                         description="Tasks", spec=TASKS, options=QUICK)
+        run_queue(redis_conn)
+    finally:
+        server.stop()
+
+    session.expire_all()
+    job = session.get(Job, job.id)
+    assert job.status == "completed", job.error
+    assert set(job.usage) == {"planner", "coder", "reviewer"}
+    assert job.usage["coder"]["calls"] == job.files_count
+    assert job.tokens == sum(a["tokens_in"] + a["tokens_out"] for a in job.usage.values()) == 150 * len(server.requests)
+    assert job.cost_usd > 0
+
+
+def test_a_job_whose_budget_runs_out_stops_cleanly(redis_conn, session, worker_settings):
+    server = OpenAIServer().start()
+    try:
+        configure_runtime(worker_settings.with_overrides(openai_api_key="sk-test", openai_base_url=server.base_url))
+        job = submit_job(session, redis_conn, template_id="fastapi-backend", name="todo-api", description="Tasks",
+                         spec=TASKS, options={**QUICK, "max_tokens": 1000})
+        run_queue(redis_conn)
+    finally:
+        server.stop()
+
+    session.expire_all()
+    job = session.get(Job, job.id)
+    assert job.status == "failed"
+    assert job.error.startswith("stopped: token budget spent")
+    assert 1000 <= job.tokens < 1000 + 150 * 4  # at most the calls already in flight
+    assert read_events(redis_conn, job.id)[-1].status == "failed"
 
 
 def test_cancelling_a_queued_job_ends_it_and_the_worker_skips_it(redis_conn, session):
-    job = submit_job(session, redis_conn, template_id="react-app", name="web")
+    job = submit_job(session, redis_conn, template_id="react-app", name="web", options=QUICK)
     cancel_job(session, redis_conn, job)
     session.commit()
 
