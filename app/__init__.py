@@ -30,6 +30,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.secure_cookies,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
         JSON_SORT_KEYS=False,
         MAX_CONTENT_LENGTH=1024 * 1024,
     )
@@ -44,23 +47,42 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
 
 
 def register_extensions(app: Flask) -> None:
-    from .extensions import htmx, login_manager, sock
+    from .extensions import csrf, htmx, limiter, login_manager, sock
 
+    settings: Settings = app.extensions["codegen.settings"]
+    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(settings.effective_redis_url))
+    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", "codegen:limits")
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life, so long forms never expire
+    csrf.init_app(app)
     htmx.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
     sock.init_app(app)
 
 
+def limiter_storage_uri(redis_url: str) -> str:
+    return "redis+unix://" + redis_url.removeprefix("unix://") if redis_url.startswith("unix://") else redis_url
+
+
 def register_blueprints(app: Flask) -> None:
+    from .account import bp as account_bp
+    from .admin import bp as admin_bp
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
     from .health import bp as health_bp
+    from .jobs import bp as jobs_bp
     from .realtime import bp as realtime_bp
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(realtime_bp)
+    for blueprint in (health_bp, auth_bp, account_bp, jobs_bp, api_bp, admin_bp, realtime_bp):
+        app.register_blueprint(blueprint)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .web import register_error_handlers, register_session_teardown
+    from .web import register_error_handlers, register_security_headers, register_session_teardown
 
     register_error_handlers(app)
+    register_security_headers(app)
     register_session_teardown(app)

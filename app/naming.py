@@ -61,7 +61,7 @@ def plural(word: str) -> str:
     return word + "s"
 
 
-def check_identifier(raw: str, what: str, max_length: int = 40) -> str:
+def check_identifier(raw: str, what: str, max_length: int = 40, pluralised: bool = False) -> str:
     """Return the snake_case form of `raw`, or raise NamingError naming `what` and the reason."""
     if not isinstance(raw, str) or not raw.strip():
         raise NamingError(f"{what} must not be empty")
@@ -71,7 +71,9 @@ def check_identifier(raw: str, what: str, max_length: int = 40) -> str:
         raise NamingError(f"{what} {raw!r} must start with a letter and use only letters, digits, spaces, "
                           "'_' and '-'")
     identifier = snake(raw)
-    forms = {identifier, camel(raw).lower(), plural(identifier), plural(camel(raw)).lower()}
+    forms = {identifier, camel(raw).lower()}
+    if pluralised:  # entity names also become table names and URLs in the plural
+        forms |= {plural(identifier), plural(camel(raw)).lower()}
     if forms & RESERVED:
         raise NamingError(f"{what} {raw!r} is a reserved word in Python, TypeScript or the generated code; "
                           f"choose another, such as '{identifier}_value'")

@@ -65,6 +65,8 @@ class Settings:
     workers: int = 2
     rate_limit_jobs: str = "10 per minute"
     registration_open: bool = True
+    # Behind HTTPS (a TLS-terminating proxy), cookies must be Secure; on plain http://127.0.0.1 they cannot be.
+    secure_cookies: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -118,6 +120,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: str | Path |
         workers=_int(env, "CODEGEN_WORKERS", 2, minimum=1),
         rate_limit_jobs=env.get("RATE_LIMIT_JOBS", "").strip() or "10 per minute",
         registration_open=_bool(env, "REGISTRATION_OPEN", True),
+        secure_cookies=_bool(env, "SECURE_COOKIES", False),
     )
 
 

@@ -53,7 +53,7 @@ class EntitySpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        snake = naming.check_identifier(value, "entity name")
+        snake = naming.check_identifier(value, "entity name", pluralised=True)
         if snake in RESERVED_ENTITIES or naming.plural(snake) in RESERVED_ENTITIES:
             raise ValueError(f"entity name {value!r} is used by the generated project itself; choose another")
         return value.strip()

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..events import Event, append_event
-from ..models import Job, JobStatus, utcnow
+from ..models import Job, JobStatus, User, utcnow
 from ..queues import QueueUnavailable, job_queue
+from ..schemas import AddEntity, AddField, Change, ImproveRequest, JobRequest, RemoveEntity, SetFeature
 
 log = logging.getLogger(__name__)
 
@@ -166,3 +167,73 @@ def reap_lost_jobs(session: Session, connection: redis.Redis) -> list[str]:
         finish_job(session, connection, job, JobStatus.FAILED, error=f"{reason} (queue status: {status or 'missing'})")
         lost.append(job.id)
     return lost
+
+
+MAX_ACTIVE_JOBS_PER_USER = 5
+
+
+class JobLimitReached(Exception):
+    """The user already has as many queued or running jobs as allowed."""
+
+
+def active_jobs(session: Session, owner_id: int) -> int:
+    from sqlalchemy import func
+
+    return session.scalar(select(func.count()).select_from(Job).where(
+        Job.owner_id == owner_id, Job.status.in_([JobStatus.QUEUED.value, JobStatus.RUNNING.value]))) or 0
+
+
+def submit_request(session: Session, connection: redis.Redis, request: JobRequest, owner: User,
+                   request_id: str | None = None, parent_id: str | None = None) -> Job:
+    """Check what the person may do, then submit: the one path every route, the API and the CLI share."""
+    if request.team_id is not None and not owner.is_admin and request.team_id not in {t.id for t in owner.teams}:
+        raise PermissionError(f"you are not a member of team {request.team_id}")
+    if active_jobs(session, owner.id) >= MAX_ACTIVE_JOBS_PER_USER:
+        raise JobLimitReached(f"you already have {MAX_ACTIVE_JOBS_PER_USER} jobs queued or running; "
+                              "wait for one to finish")
+    return submit_job(
+        session, connection, template_id=request.template_id, name=request.name, owner_id=owner.id,
+        description=request.description, spec=request.spec_fields(),
+        options=request.options.model_dump(exclude_none=True), team_id=request.team_id, parent_id=parent_id,
+        request_id=request_id,
+    )
+
+
+def apply_changes(spec: dict[str, Any], changes: list[Change]) -> dict[str, Any]:
+    """The request of a further round: the finished job's spec with `changes` applied, in order."""
+    entities = [dict(e, fields=list(e["fields"])) for e in spec.get("entities", [])]
+    features = set(spec.get("features", []))
+
+    def find(name: str) -> dict[str, Any]:
+        for entity in entities:
+            if entity["name"].lower() == name.lower():
+                return entity
+        raise JobStateError(f"the project has no entity named {name!r}")
+
+    for change in changes:
+        if isinstance(change, AddEntity):
+            entities.append(change.entity.model_dump())
+        elif isinstance(change, AddField):
+            find(change.entity)["fields"].append(change.field.model_dump())
+        elif isinstance(change, RemoveEntity):
+            entities.remove(find(change.entity))
+        elif isinstance(change, SetFeature):
+            (features.add if change.enabled else features.discard)(change.feature)
+    return {"entities": entities, "features": sorted(features)}
+
+
+def improve_job(session: Session, connection: redis.Redis, job: Job, improvement: ImproveRequest, owner: User,
+                request_id: str | None = None) -> Job:
+    """Submit a further round on a completed job: a new job whose parent is `job`."""
+    if job.job_status is not JobStatus.COMPLETED:
+        raise JobStateError(f"job {job.id} is {job.status}; only a completed job can be improved")
+    if not improvement.changes and not improvement.instruction.strip():
+        raise JobStateError("give at least one change or an instruction")
+    spec = apply_changes(job.spec or {}, improvement.changes)
+    description = job.description
+    if improvement.instruction.strip():
+        description = f"{description}\n\nChange request: {improvement.instruction.strip()}".strip()
+    request = JobRequest(template_id=job.template_id, name=job.name, description=description[:4000],
+                         entities=spec["entities"], features=spec["features"], options=job.options or {},
+                         team_id=job.team_id)
+    return submit_request(session, connection, request, owner, request_id=request_id, parent_id=job.id)

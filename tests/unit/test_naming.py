@@ -18,7 +18,7 @@ names = st.text(alphabet=st.characters(codec="ascii"), min_size=0, max_size=60)
 @given(names)
 def test_an_accepted_name_is_an_identifier_in_every_target_language(raw):
     try:
-        snake = check_identifier(raw, "field name")
+        snake = check_identifier(raw, "entity name", pluralised=True)
     except NamingError:
         return
     for identifier in (snake, naming.camel(raw), naming.pascal(raw), naming.plural(snake)):
@@ -60,4 +60,8 @@ def test_plurals(word, plural):
 )
 def test_refusals_name_the_problem(raw, message):
     with pytest.raises(NamingError, match=message):
-        check_identifier(raw, "field name")
+        check_identifier(raw, "entity name", pluralised=True)
+
+
+def test_a_field_is_never_pluralised_so_its_plural_may_be_reserved():
+    assert check_identifier("a", "field name") == "a"
