@@ -25,7 +25,7 @@ def provider_for(settings: Settings, options: dict[str, Any]) -> Provider:
     if name == "openai":
         return make_provider("openai", api_key=settings.openai_api_key, base_url=settings.openai_base_url,
                              model=options.get("model") or settings.model)
-    return make_provider(name)
+    return make_provider(name, pace_ms=settings.offline_pace_ms)
 
 
 def budget_for(options: dict[str, Any]) -> Budget:

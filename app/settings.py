@@ -67,6 +67,8 @@ class Settings:
     registration_open: bool = True
     # Behind HTTPS (a TLS-terminating proxy), cookies must be Secure; on plain http://127.0.0.1 they cannot be.
     secure_cookies: bool = False
+    # Milliseconds the offline provider waits per answer, so a demo (or a browser test) can watch each agent.
+    offline_pace_ms: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -121,6 +123,7 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: str | Path |
         rate_limit_jobs=env.get("RATE_LIMIT_JOBS", "").strip() or "10 per minute",
         registration_open=_bool(env, "REGISTRATION_OPEN", True),
         secure_cookies=_bool(env, "SECURE_COOKIES", False),
+        offline_pace_ms=_int(env, "CODEGEN_OFFLINE_PACE_MS", 0),
     )
 
 

@@ -71,7 +71,7 @@ def settings(tmp_path, database, redis_server):
 
 @pytest.fixture
 def app(settings, redis_conn):
-    return create_app({"TESTING": True}, settings=settings)
+    return create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}, settings=settings)
 
 
 @pytest.fixture
@@ -99,3 +99,78 @@ def free_port() -> int:
 def short_tmp(tmp_path_factory) -> Path:
     """A short folder name, for unix sockets (at most 107 bytes)."""
     return tmp_path_factory.mktemp("s", numbered=True)
+
+
+PASSWORD = "correct horse battery"
+
+
+def make_user(email: str, role: str = "user"):
+    from app.services.users import create_user
+
+    with db.Session.begin() as session:
+        user = create_user(session, email, PASSWORD, role=role)
+        return user.id
+
+
+@pytest.fixture
+def user_id(database) -> int:
+    return make_user("owner@example.com")
+
+
+@pytest.fixture
+def other_user_id(database) -> int:
+    return make_user("other@example.com")
+
+
+@pytest.fixture
+def admin_id(database) -> int:
+    return make_user("admin@example.com", role="admin")
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Sign in through the real form (CSRF is off under TESTING unless a test turns it on)."""
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 302, response.data[:500]
+    return client
+
+
+@pytest.fixture
+def owner_client(app, user_id):
+    return login(app.test_client(), "owner@example.com")
+
+
+@pytest.fixture
+def other_client(app, other_user_id):
+    return login(app.test_client(), "other@example.com")
+
+
+@pytest.fixture
+def admin_client(app, admin_id):
+    return login(app.test_client(), "admin@example.com")
+
+
+def run_jobs(connection) -> None:
+    """Drain the queue with a real RQ worker in this process."""
+    from rq import SimpleWorker
+
+    from app.queues import QUEUE_NAME
+
+    SimpleWorker([QUEUE_NAME], connection=connection).work(burst=True)
+
+
+@pytest.fixture
+def completed_job_id(app, settings, redis_conn, user_id) -> str:
+    """A fastapi-backend job of the owner, run to `completed` by a real worker (checks off, for speed)."""
+    from app.services.jobs import submit_job
+    from app.tasks import configure_runtime
+
+    configure_runtime(settings)
+    with db.Session() as session:
+        job = submit_job(session, redis_conn, template_id="fastapi-backend", name="todo-api", owner_id=user_id,
+                         description="Tasks with due dates",
+                         spec={"entities": [{"name": "Task", "fields": [{"name": "title"},
+                                                                        {"name": "due", "type": "date"}]}]},
+                         options={"run_checks": False})
+        job_id = job.id
+    run_jobs(redis_conn)
+    return job_id

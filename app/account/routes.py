@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -82,6 +82,7 @@ def password():
             current_user.password_hash = generate_password_hash(form.password.data)
             audit.record(session, "password_changed", actor=current_user, ip=request.remote_addr)
             session.commit()
+            login_user(current_user)  # keep this session; every other one ends with the old password
             flash("Your password is changed.")
             return redirect(url_for("account.api_keys"))
     return render_template("account/password.html", form=form), 400 if form.errors else 200

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from functools import lru_cache
 
@@ -22,10 +23,12 @@ class OfflineProvider(Provider):
     name = "offline"
     is_llm = False
 
-    def __init__(self, **_options) -> None:
-        pass
+    def __init__(self, pace_ms: int = 0, **_options) -> None:
+        self.pace_s = pace_ms / 1000
 
     def complete(self, task: Task, on_text: Callable[[str], None] | None = None) -> Completion:
+        if self.pace_s:
+            time.sleep(self.pace_s)
         if task.kind == "file":
             spec: ProjectSpec = task.context["spec"]
             text = _rendered(spec.model_dump_json())[task.context["path"]].content
