@@ -75,14 +75,13 @@ cd frontend && npm run build && npm test
 
 
 def _compose(spec: ProjectSpec) -> GeneratedFile:
-    secret = "      SECRET_KEY: ${SECRET_KEY:-change-me}\n" if spec.has("auth") else ""
+    secret = ("    environment:\n      SECRET_KEY: ${SECRET_KEY:?set SECRET_KEY to a long random string}\n"
+              if spec.has("auth") else "")
     text = f"""services:
   backend:
     build: ./backend
-    environment:
-      DATABASE_URL: sqlite:////data/app.db
 {secret}    volumes:
-      - backend-data:/data
+      - backend-data:/srv/data
     ports:
       - "8000:8000"
 
