@@ -115,7 +115,8 @@ class Supervisor:
         if self.worker_class == "gevent":
             gunicorn += ["--worker-connections", "10000"]
         else:
-            gunicorn += ["--threads", "64"]
+            # A WebSocket holds its thread until it closes: size the pool for sockets plus HTTP (docs/benchmarks.md).
+            gunicorn += ["--threads", "1000", "--worker-connections", "1000"]
         self.children.append(Child("web", [*gunicorn, "app.wsgi:app"], restart=False))
         for child in self.children:
             self._spawn(child)

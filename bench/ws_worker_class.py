@@ -29,6 +29,7 @@ OPEN_IN_FLIGHT = 100  # concurrent handshakes: a burst of thousands would overfl
 OPEN_TIMEOUT_S = 10.0
 PING_IN_FLIGHT = 32
 REQUEST_TIMEOUT_S = 5.0
+REQUESTS_PER_CONNECTION = 50
 HTTP_REQUEST = f"GET /health/live HTTP/1.1\r\nHost: {HOST}\r\n\r\n".encode()
 
 
@@ -80,7 +81,7 @@ async def read_response(reader: asyncio.StreamReader) -> bool:
 
 
 async def http_load(port: int, seconds: float, concurrency: int) -> tuple[list[float], int]:
-    """Keep-alive GET /health/live from `concurrency` clients for `seconds`: latencies and failures."""
+    """GET /health/live from `concurrency` keep-alive clients for `seconds`: latencies and failures."""
     latencies: list[float] = []
     failures = 0
     deadline = time.perf_counter() + seconds
@@ -88,6 +89,7 @@ async def http_load(port: int, seconds: float, concurrency: int) -> tuple[list[f
     async def client() -> None:
         nonlocal failures
         writer = None
+        served = 0
         while time.perf_counter() < deadline:
             start = time.perf_counter()
             try:
@@ -96,6 +98,10 @@ async def http_load(port: int, seconds: float, concurrency: int) -> tuple[list[f
                 writer.write(HTTP_REQUEST)
                 keep = await asyncio.wait_for(read_response(reader), REQUEST_TIMEOUT_S)
                 latencies.append(time.perf_counter() - start)
+                served += 1
+                # A kept-alive connection stays on the worker that accepted it; reconnecting now and then stops
+                # one uneven first accept from pinning most of the load on one worker for the whole run.
+                keep = keep and served % REQUESTS_PER_CONNECTION != 0
             except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError, StopIteration):
                 failures, keep = failures + 1, False
             if not keep and writer is not None:
@@ -166,6 +172,8 @@ async def measure(name: str, args: list[str], options: argparse.Namespace, workd
                 raise RuntimeError(f"gunicorn {name} exited:\n" + Path(log.name).read_text()[-2000:])
             if (await http_load(port, 0.01, 1))[0]:
                 break
+        else:
+            raise RuntimeError(f"gunicorn {name} did not answer within 30 s")
         idle, _ = await http_load(port, options.http_seconds, options.http_concurrency)  # also warms up
         master = psutil.Process(server.pid)
         rss_idle, threads_idle = server_stats(master)
@@ -232,7 +240,7 @@ def table(results: dict[str, dict[str, float]], options: argparse.Namespace) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sockets", type=int, default=1000, help="WebSockets to hold (1-5000)")
-    parser.add_argument("--http-seconds", type=float, default=5.0, help="length of the HTTP load while holding")
+    parser.add_argument("--http-seconds", type=float, default=5.0, help="length of each HTTP load")
     parser.add_argument("--http-concurrency", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=3, help="runs of each configuration; the table shows medians")
     parser.add_argument("--only", nargs="+", choices=["gevent", "gthread", "gthread-64"], help="configurations to run")
@@ -254,6 +262,7 @@ def main() -> None:
     medians = {name: {key: statistics.median(run[key] for run in rounds) for key in rounds[0]}
                for name, rounds in runs.items()}
     print(table(medians, options))
+
 
 if __name__ == "__main__":
     main()
