@@ -15,7 +15,8 @@ TEMPLATE_IDS: tuple[str, ...] = ("react-app", "fastapi-backend", "fullstack-app"
 MAX_ENTITIES = 12
 MAX_FIELDS = 24
 # Entity names the generated projects use for their own modules and routes.
-RESERVED_ENTITIES = frozenset({"auth", "health", "api", "user", "users", "token", "app", "test", "tests", "mapped", "base"})
+RESERVED_ENTITIES = frozenset({"auth", "health", "api", "user", "users", "token", "app", "test", "tests",
+                               "mapped", "base"})
 
 
 class FieldSpec(BaseModel):
