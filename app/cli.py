@@ -138,6 +138,47 @@ def create_api_key_command(email: str, name: str) -> None:
         click.echo(plain)
 
 
+@main.command("create-team")
+@click.option("--name", required=True, help="The team's name.")
+@click.option("--member", "members", multiple=True, metavar="EMAIL", help="A member's e-mail. Repeatable.")
+def create_team_command(name: str, members: tuple[str, ...]) -> None:
+    """Create a team; jobs submitted to it are visible to every member."""
+    from . import db
+    from .services.teams import TeamError, add_member, create_team
+    from .services.users import find_user
+
+    db.configure(_settings().database_url)
+    try:
+        with db.Session.begin() as session:
+            team = create_team(session, name)
+            for email in members:
+                user = find_user(session, email)
+                if user is None:
+                    raise TeamError(f"no user with e-mail {email}")
+                add_member(team, user)
+            click.echo(f"created team {team.name!r} (id {team.id}) with {len(team.members)} member(s)")
+    except TeamError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command("add-team-member")
+@click.option("--team", "team_name", required=True, help="The team's name.")
+@click.option("--email", required=True, help="The user to add.")
+def add_team_member_command(team_name: str, email: str) -> None:
+    """Add a user to a team."""
+    from . import db
+    from .services.teams import add_member, find_team
+    from .services.users import find_user
+
+    db.configure(_settings().database_url)
+    with db.Session.begin() as session:
+        team, user = find_team(session, team_name), find_user(session, email)
+        if team is None or user is None:
+            raise click.ClickException(f"no team {team_name!r}" if team is None else f"no user with e-mail {email}")
+        add_member(team, user)
+        click.echo(f"{user.email} is a member of {team.name!r}")
+
+
 @main.command()
 @click.option("--template", "template_id", required=True,
               type=click.Choice(["react-app", "fastapi-backend", "fullstack-app"]), help="The project template.")

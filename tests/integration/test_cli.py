@@ -114,3 +114,49 @@ def test_worker_without_redis_says_how_to_get_one(cli_env):
 
     assert result.exit_code == 1
     assert "codegen up" in result.output
+
+
+def test_teams_from_the_terminal(cli_env, database_url):
+    invoke(cli_env, "db", "upgrade")
+    invoke(cli_env, "create-user", "--email", "a@b.io", "--password", "long enough")
+    invoke(cli_env, "create-user", "--email", "c@d.io", "--password", "long enough")
+
+    created = invoke(cli_env, "create-team", "--name", "Platform", "--member", "a@b.io")
+    added = invoke(cli_env, "add-team-member", "--team", "Platform", "--email", "c@d.io")
+    duplicate = CliRunner().invoke(main, ["create-team", "--name", "Platform"], env=cli_env)
+
+    assert "created team 'Platform'" in created.output and "1 member" in created.output
+    assert "c@d.io is a member of 'Platform'" in added.output
+    assert duplicate.exit_code == 1 and "already exists" in duplicate.output
+    from app import db
+    from app.services.teams import find_team
+
+    db.configure(database_url)
+    with db.Session() as session:
+        assert sorted(u.email for u in find_team(session, "Platform").members) == ["a@b.io", "c@d.io"]
+
+
+def test_generate_writes_a_project_from_the_terminal(cli_env, tmp_path):
+    out = tmp_path / "todo-api"
+    result = CliRunner().invoke(main, ["generate", "--template", "fastapi-backend", "--name", "todo-api",
+                                       "--entity", "Task:title:str,done:bool,due:date?", "--feature", "auth",
+                                       "--out", str(out), "--no-checks"], env=cli_env)
+
+    assert result.exit_code == 0, result.output
+    for agent in ("planner", "architect", "coder", "reviewer", "tester"):
+        assert agent in result.output
+    assert "completed" in result.output
+    assert (out / "requirements.txt").exists() and (out / "app" / "main.py").exists()
+    assert "due" in (out / "app" / "models.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("entity", "message"),
+    [("Task", "expected Name:field:type"), ("Task:title:string", "has type 'string'")],
+)
+def test_generate_names_a_bad_entity(cli_env, tmp_path, entity, message):
+    result = CliRunner().invoke(main, ["generate", "--template", "react-app", "--name", "x", "--entity", entity,
+                                       "--out", str(tmp_path / "x")], env=cli_env)
+
+    assert result.exit_code == 2
+    assert message in result.output
