@@ -10,9 +10,9 @@ import redis
 from rq import get_current_job
 
 from . import db
-from .artifacts import sha256_hex, store_files
+from .artifacts import DatabaseBlobStore, put_blob, store_files
 from .events import Event, append_event
-from .models import Blob, Job, JobStatus
+from .models import Job, JobStatus
 from .packaging import build_zip
 from .runner import Outcome, new_context, provider_for, report_of, run_context, usage_summary
 from .services.jobs import finish_job, is_cancel_requested, start_job
@@ -101,11 +101,9 @@ def _record(session, job: Job, ctx) -> None:
         contents = {path: text.encode() for path, text in ctx.files.items()}
         store_files(session, job.id, contents)
         job.files_count = len(contents)
+        # The zip is built once, here, and stored like any file: downloads only read it.
         archive = build_zip(contents, ctx.spec.slug if ctx.spec else job.id)
-        digest = sha256_hex(archive)
-        if session.get(Blob, digest) is None:
-            session.add(Blob(sha256=digest, size=len(archive), content=archive))
-        job.zip_sha256 = digest
+        job.zip_sha256 = put_blob(DatabaseBlobStore(session), archive)
 
 
 def on_rq_failure(rq_job, connection: redis.Redis, exc_type, exc_value, _traceback) -> None:
