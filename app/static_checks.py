@@ -81,24 +81,26 @@ def _check_python(path: str, content: str, modules: dict[str, set[str]]) -> list
     package = path[len(prefix):-3].split("/")[:-1]
     problems = []
     for node in ast.walk(tree):
-        targets: list[str] = []
-        if isinstance(node, ast.Import):
-            targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = package[: len(package) - node.level + 1] if node.level > 1 else package
-                target = ".".join([*base, node.module] if node.module else base)
-                if node.module is None:
-                    targets = [f"{target}.{a.name}".lstrip(".") for a in node.names]
-                    targets = [t for t in targets if t in known] or [target] if target else []
-                else:
-                    targets = [target]
-            elif node.module:
-                targets = [node.module]
-        for target in targets:
-            if target and target.split(".")[0] in local_tops and target not in known:
+        for target in _imported_modules(node, package, known):
+            if target.split(".")[0] in local_tops and target not in known:
                 problems.append(f"imports {target}, which is not in the project (line {node.lineno})")
     return problems
+
+
+def _imported_modules(node: ast.AST, package: list[str], known: set[str]) -> list[str]:
+    """The dotted modules an import statement needs; relative imports are resolved against `package`."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if not isinstance(node, ast.ImportFrom):
+        return []
+    if not node.level:
+        return [node.module] if node.module else []
+    base = package[: len(package) - (node.level - 1)]
+    parent = ".".join([*base, node.module] if node.module else base)
+    if node.module:
+        return [parent]
+    # `from . import a`: each name is a submodule, or else a name defined by the package itself.
+    return [f"{parent}.{a.name}" if f"{parent}.{a.name}".lstrip(".") in known else parent for a in node.names]
 
 
 def _check_ts_imports(path: str, content: str, files: dict[str, str]) -> list[str]:

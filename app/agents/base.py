@@ -113,10 +113,11 @@ class Agent(ABC):
         """Do this agent's one job, reading and updating `ctx`, emitting events as it goes."""
 
     def emit(self, ctx: PipelineContext, type_: str, status: str, message: str, fraction: float = 0.0,
-             **data: Any) -> None:
+             data: dict[str, Any] | None = None, **fields: Any) -> None:
+        """Send one event; `fraction` is how far through its work this agent is (0 to 1)."""
         low, high = self.progress_range
         ctx.emit(type=type_, agent=self.name, status=status, message=message,
-                 progress=int(low + (high - low) * max(0.0, min(1.0, fraction))), data=data)
+                 progress=int(low + (high - low) * max(0.0, min(1.0, fraction))), data={**(data or {}), **fields})
 
     def ask(self, ctx: PipelineContext, task: Task) -> str:
         """One provider call with its usage recorded and its streamed text coalesced into log events."""

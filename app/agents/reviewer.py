@@ -35,7 +35,8 @@ class Reviewer(Agent):
         if ctx.provider.is_llm and ctx.repair_round == 0:
             ctx.findings += self._model_review(ctx)
         for finding in ctx.findings:
-            self.emit(ctx, "review", finding.severity, f"{finding.path}: {finding.message}", 0.8, **finding.to_dict())
+            self.emit(ctx, "review", finding.severity, f"{finding.path}: {finding.message}", 0.8,
+                      data=finding.to_dict())
         errors = sum(f.severity == "error" for f in ctx.findings)
         summary = f"{len(ctx.files)} files checked: {errors} errors, {len(ctx.findings) - errors} warnings"
         self.emit(ctx, "agent", "completed" if not errors else "failed", summary, 1.0, errors=errors,

@@ -44,7 +44,7 @@ class Tester(Agent):
                 ctx.checks.append(result)
                 status = "skipped" if result.skipped else "passed" if result.ok else "failed"
                 message = result.skipped or f"{name}: {result.passed} passed, {result.failed} failed"
-                self.emit(ctx, "test", status, message, number / len(checks), **result.to_dict())
+                self.emit(ctx, "test", status, message, number / len(checks), data=result.to_dict())
         failed = [c for c in ctx.checks if not c.ok and not c.skipped]
         summary = "; ".join(f"{c.name}: {c.skipped or f'{c.passed} passed, {c.failed} failed'}" for c in ctx.checks)
         self.emit(ctx, "agent", "failed" if failed else "completed", summary, 1.0,
