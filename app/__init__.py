@@ -40,6 +40,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     app.extensions["codegen.settings"] = settings
     db.configure(settings.database_url)
 
+    register_monitoring(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -67,16 +68,25 @@ def limiter_storage_uri(redis_url: str) -> str:
     return "redis+unix://" + redis_url.removeprefix("unix://") if redis_url.startswith("unix://") else redis_url
 
 
+def register_monitoring(app: Flask) -> None:
+    from .monitoring import register_monitoring as register
+
+    register(app)  # first, so that every request, even one refused by an extension, has a request id
+
+
 def register_blueprints(app: Flask) -> None:
     from .account import bp as account_bp
     from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
+    from .extensions import csrf
     from .health import bp as health_bp
     from .jobs import bp as jobs_bp
+    from .monitoring import bp as monitoring_bp
     from .realtime import bp as realtime_bp
 
-    for blueprint in (health_bp, auth_bp, account_bp, jobs_bp, api_bp, admin_bp, realtime_bp):
+    csrf.exempt(api_bp)  # the API takes tokens, never the session cookie, so it cannot be forged cross-site
+    for blueprint in (health_bp, auth_bp, account_bp, jobs_bp, api_bp, admin_bp, realtime_bp, monitoring_bp):
         app.register_blueprint(blueprint)
 
 

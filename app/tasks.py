@@ -12,6 +12,8 @@ from rq import get_current_job
 from . import db
 from .artifacts import DatabaseBlobStore, put_blob, store_files
 from .events import Event, append_event
+from .logging import bound_request_id
+from .metrics import AgentTimer
 from .models import Job, JobStatus
 from .packaging import build_zip
 from .runner import Outcome, new_context, provider_for, report_of, run_context, usage_summary
@@ -48,6 +50,7 @@ class JobEmitter:
         self.connection = connection
         self.job_id = job_id
         self._lock = threading.Lock()
+        self.timer = AgentTimer(connection)
 
     def __call__(self, *, type: str, agent: str | None, status: str, message: str, progress: int,
                  data: dict[str, Any]) -> None:
@@ -58,6 +61,7 @@ class JobEmitter:
             job.progress = max(job.progress, progress)
             if type == "agent" and status in ("started", "repairing"):
                 job.current_agent = agent
+        self.timer.event(type, agent, status)
 
 
 def run_job(job_id: str) -> str:
@@ -71,6 +75,16 @@ def run_job(job_id: str) -> str:
         if not start_job(session, connection, job):
             return job.status
         request = job_request(job)
+        request_id = job.request_id
+    # Every log line of this job carries the id of the request that submitted it.
+    with bound_request_id(request_id):
+        log.info("job %s started", job_id, extra={"job_id": job_id, "template_id": request["template_id"]})
+        status = _run(connection, job_id, request)
+        log.info("job %s ended %s", job_id, status, extra={"job_id": job_id, "status": status})
+    return status
+
+
+def _run(connection: redis.Redis, job_id: str, request: dict[str, Any]) -> str:
     settings = runtime_settings()
     ctx = None
     try:

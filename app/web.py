@@ -7,7 +7,7 @@ from typing import Any
 import redis
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from sqlalchemy.orm import Session
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from . import db
 from .queues import redis_client
@@ -73,6 +73,10 @@ def register_error_handlers(app: Flask) -> None:
             body, code_ = response
             wrapped = make_response(body, code_)
             wrapped.headers["Retry-After"] = exc.response.headers["Retry-After"]
+            return wrapped
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            wrapped = make_response(*response) if isinstance(response, tuple) else response
+            wrapped.headers["Allow"] = ", ".join(exc.valid_methods)  # RFC 9110: a 405 says what is allowed
             return wrapped
         return response
 

@@ -8,6 +8,7 @@ import redis
 from rq import Worker
 
 from . import db
+from .logging import configure_logging
 from .queues import QUEUE_NAME
 from .services.jobs import reap_lost_jobs
 from .settings import Settings
@@ -36,6 +37,7 @@ class CodegenWorker(Worker):
 
 
 def run_worker(settings: Settings, burst: bool = False, name: str | None = None) -> bool:
+    configure_logging()  # JSON lines; RQ's own logger then uses this handler instead of its coloured one
     db.configure(settings.database_url)
     configure_runtime(settings)
     # No socket timeout: RQ blocks on BLMOVE for minutes while it waits for work.

@@ -3,3 +3,9 @@
 from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+
+from . import errors  # noqa: E402 - the modules below register their routes on bp
+
+errors.register(bp)
+
+from . import auth, jobs, openapi, project_templates, stats  # noqa: E402, F401

@@ -132,7 +132,7 @@ def is_cancel_requested(connection: redis.Redis, job_id: str) -> bool:
     return bool(connection.exists(cancel_key(job_id)))
 
 
-def retry_job(session: Session, connection: redis.Redis, job: Job) -> Job:
+def retry_job(session: Session, connection: redis.Redis, job: Job, request_id: str | None = None) -> Job:
     """Submit a new job with the same request; the original stays as it was."""
     if not job.job_status.is_final:
         raise JobStateError(f"job {job.id} is still {job.status}")
@@ -141,7 +141,7 @@ def retry_job(session: Session, connection: redis.Redis, job: Job) -> Job:
     return submit_job(
         session, connection, template_id=job.template_id, name=job.name, owner_id=job.owner_id,
         description=job.description, spec=job.spec, options=job.options, team_id=job.team_id,
-        parent_id=job.parent_id,
+        parent_id=job.parent_id, request_id=request_id,
     )
 
 
@@ -237,3 +237,14 @@ def improve_job(session: Session, connection: redis.Redis, job: Job, improvement
                          entities=spec["entities"], features=spec["features"], options=job.options or {},
                          team_id=job.team_id)
     return submit_request(session, connection, request, owner, request_id=request_id, parent_id=job.id)
+
+
+def retry_request(session: Session, connection: redis.Redis, job: Job, actor: User,
+                  request_id: str | None = None) -> Job:
+    """Retry on someone's behalf: the owner's cap on jobs queued or running applies, as for a new job."""
+    owner_id = job.owner_id if job.owner_id is not None else actor.id
+    if job.job_status in (JobStatus.FAILED, JobStatus.CANCELLED) and \
+            active_jobs(session, owner_id) >= MAX_ACTIVE_JOBS_PER_USER:
+        raise JobLimitReached(f"{MAX_ACTIVE_JOBS_PER_USER} jobs are already queued or running; "
+                              "wait for one to finish")
+    return retry_job(session, connection, job, request_id=request_id)

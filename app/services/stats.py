@@ -1,0 +1,181 @@
+"""Service figures for `/api/stats` and `/metrics`: jobs per status, durations, tokens, cost, queue and workers.
+
+The job figures come from two indexed queries (see `ix_jobs_status_usage` and `ix_jobs_status_finished`)
+and are shared through Redis for FRESH_S seconds, so that at most one process per FRESH_S runs them,
+however many requests and scrapes arrive. docs/benchmarks.md has the timings at a million jobs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psutil
+import redis
+from rq import Worker
+from sqlalchemy import Float, cast, func, select
+from sqlalchemy.orm import Session
+
+from ..agents import PIPELINE
+from ..models import Job, JobStatus
+from ..queues import QUEUE_NAME, job_queue
+
+log = logging.getLogger(__name__)
+
+CACHE_KEY = "codegen:stats:jobs"
+LOCK_KEY = "codegen:stats:jobs:lock"
+FRESH_S = 10.0
+# A stale copy is still served while another process recomputes it.
+KEEP_S = 300
+# Median and p95 durations are those of the most recent completed jobs, read through an index.
+DURATION_SAMPLE = 10_000
+
+_PROCESS_STARTED = psutil.Process(os.getpid()).create_time()
+psutil.cpu_percent(interval=None)  # the first reading is meaningless; take it now so the next one is not
+
+
+def percentile(ordered: list[float], fraction: float) -> float | None:
+    """Nearest-rank percentile of an ascending list."""
+    if not ordered:
+        return None
+    rank = max(1, -(-len(ordered) * fraction // 1))  # ceil without floats drifting
+    return ordered[int(rank) - 1]
+
+
+def compute_job_figures(session: Session) -> dict[str, Any]:
+    """Jobs per status, token and cost totals, and completed-job durations, straight from the database."""
+    by_status = {status.value: 0 for status in JobStatus}
+    tokens_in = tokens_out = 0
+    cost = 0.0
+    rows = session.execute(
+        select(Job.status, func.count(), func.coalesce(func.sum(Job.tokens_in), 0),
+               func.coalesce(func.sum(Job.tokens_out), 0), func.coalesce(func.sum(Job.cost_usd), 0.0))
+        .group_by(Job.status)
+    )
+    for status, count, t_in, t_out, spent in rows:
+        by_status[status] = by_status.get(status, 0) + count
+        tokens_in += int(t_in)
+        tokens_out += int(t_out)
+        cost += float(spent)
+
+    dialect = session.get_bind().dialect.name
+    recent = (
+        select(Job.finished_at, Job.started_at)
+        .where(Job.status == JobStatus.COMPLETED.value, Job.finished_at.is_not(None), Job.started_at.is_not(None))
+        # Newest by creation, not by finish: ix_jobs_status_created serves this in ~13 ms at a million jobs,
+        # where ordering by finished_at sorts every completed job (~1 s); the two orders barely differ.
+        .order_by(Job.created_at.desc()).limit(DURATION_SAMPLE).subquery()
+    )
+    seconds = (func.julianday(recent.c.finished_at) - func.julianday(recent.c.started_at)) * 86400.0 \
+        if dialect == "sqlite" else cast(func.extract("epoch", recent.c.finished_at - recent.c.started_at), Float)
+    durations = sorted(max(0.0, float(value)) for value in session.scalars(select(seconds)))
+
+    return {
+        "by_status": by_status,
+        "total": sum(by_status.values()),
+        "tokens_in": tokens_in,
+        "tokens_out": tokens_out,
+        "cost_usd": round(cost, 6),
+        "duration_median_s": _round(percentile(durations, 0.5)),
+        "duration_p95_s": _round(percentile(durations, 0.95)),
+        "duration_sample": len(durations),
+    }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
+
+
+def job_figures(session_factory: Callable[[], Session], connection: redis.Redis | None,
+                now: Callable[[], float] = time.time) -> dict[str, Any]:
+    """The job figures, from the shared cache when fresh; recomputed by one process at a time."""
+    cached: dict[str, Any] | None = None
+    if connection is not None:
+        try:
+            raw = connection.get(CACHE_KEY)
+            cached = json.loads(raw) if raw else None
+            if cached and now() - cached["computed_at"] < FRESH_S:
+                return cached
+            # Someone else is recomputing: serve the stale copy rather than pile on the database.
+            if cached and not connection.set(LOCK_KEY, "1", nx=True, ex=30):
+                return cached
+        except redis.RedisError as exc:
+            log.warning("stats cache unavailable: %s", exc)
+            connection = None
+    with session_factory() as session:
+        figures = {**compute_job_figures(session), "computed_at": now()}
+    if connection is not None:
+        try:
+            connection.set(CACHE_KEY, json.dumps(figures), ex=KEEP_S)
+            connection.delete(LOCK_KEY)
+        except redis.RedisError as exc:
+            log.warning("could not cache the stats: %s", exc)
+    return figures
+
+
+def queue_figures(connection: redis.Redis) -> dict[str, Any]:
+    """Queue depth and workers by state, read live (a handful of Redis calls)."""
+    workers = Worker.all(connection=connection)
+    busy = sum(1 for worker in workers if worker.get_state() == "busy")
+    return {"queue_name": QUEUE_NAME, "queue_depth": job_queue(connection).count,
+            "workers": {"busy": busy, "idle": len(workers) - busy, "total": len(workers)}}
+
+
+def system_figures(path: Path) -> dict[str, Any]:
+    """This host's load and this process's uptime in seconds."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return {
+        "cpu_percent": psutil.cpu_percent(interval=None),
+        "memory_percent": psutil.virtual_memory().percent,
+        "disk_percent": psutil.disk_usage(str(path)).percent,
+        "uptime": int(time.time() - _PROCESS_STARTED),
+    }
+
+
+def service_stats(session_factory: Callable[[], Session], connection: redis.Redis, path: Path) -> dict[str, Any]:
+    """Everything `/api/stats` reports, in the seed's shape plus queue, workers, durations and usage."""
+    try:
+        queue = queue_figures(connection)
+        redis_ok = True
+    except (redis.RedisError, OSError) as exc:
+        log.warning("stats without the queue: %s", exc)
+        queue = {"queue_name": QUEUE_NAME, "queue_depth": None, "workers": None}
+        redis_ok = False
+    figures = job_figures(session_factory, connection if redis_ok else None)
+    counts = figures["by_status"]
+    total = figures["total"]
+    return {
+        "jobs": {
+            "total": total,
+            **counts,
+            "success_rate": round(100.0 * counts["completed"] / total, 1) if total else 0.0,
+            "by_status": counts,
+            "duration_s": {"median": figures["duration_median_s"], "p95": figures["duration_p95_s"],
+                           "sample": figures["duration_sample"]},
+            "tokens": {"in": figures["tokens_in"], "out": figures["tokens_out"],
+                       "total": figures["tokens_in"] + figures["tokens_out"]},
+            "cost_usd": figures["cost_usd"],
+        },
+        "queue": {"name": queue["queue_name"], "depth": queue["queue_depth"]},
+        "workers": queue["workers"],
+        "system": system_figures(path),
+        "agents": {"active": counts["running"], "total_agents": len(PIPELINE), "names": list(PIPELINE)},
+        "as_of": datetime.fromtimestamp(figures["computed_at"], UTC).isoformat().replace("+00:00", "Z"),
+    }
+
+
+def metrics_snapshot(session_factory: Callable[[], Session], connection: redis.Redis) -> dict[str, Any]:
+    """The figures `/metrics` turns into gauges and counters."""
+    figures = job_figures(session_factory, connection)
+    try:
+        queue = queue_figures(connection)
+    except (redis.RedisError, OSError):
+        queue = {"queue_name": QUEUE_NAME, "queue_depth": None, "workers": None}
+    return {**figures, **queue}
