@@ -6,7 +6,8 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, event, func
+from sqlalchemy import inspect as inspect_object
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, UTCDateTime, new_id, utcnow
@@ -35,6 +36,11 @@ class Job(Base):
         Index("ix_jobs_owner_created", "owner_id", "created_at", "id"),
         Index("ix_jobs_status_created", "status", "created_at", "id"),
         Index("ix_jobs_template_created", "template_id", "created_at", "id"),
+        # Keyset pagination of the admin list sorted by cost or duration, overall and per status.
+        Index("ix_jobs_cost", "cost_usd", "id"),
+        Index("ix_jobs_status_cost", "status", "cost_usd", "id"),
+        Index("ix_jobs_duration", "duration_ms", "id"),
+        Index("ix_jobs_status_duration", "status", "duration_ms", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -53,6 +59,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Start to finish in milliseconds, stored (see _keep_duration) so that lists can sort by it with an index.
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
     tokens_in: Mapped[int] = mapped_column(Integer, default=0)
     tokens_out: Mapped[int] = mapped_column(Integer, default=0)
     cost_usd: Mapped[float] = mapped_column(Numeric(14, 6, asdecimal=False), default=0.0)
@@ -84,6 +92,22 @@ class Job(Base):
             return None
         end = self.finished_at or utcnow()
         return round((end - self.started_at).total_seconds(), 3)
+
+
+# Search by name: an exact, case-insensitive name (or the start of one) in creation order, from one index.
+Index("ix_jobs_name_created", func.lower(Job.name), Job.created_at, Job.id)
+
+
+@event.listens_for(Job, "before_insert")
+@event.listens_for(Job, "before_update")
+def _keep_duration(_mapper, _connection, job: Job) -> None:
+    attrs = inspect_object(job).attrs
+    if not (attrs.started_at.history.has_changes() or attrs.finished_at.history.has_changes()):
+        return
+    if job.started_at is None or job.finished_at is None:
+        job.duration_ms = None
+    else:
+        job.duration_ms = round((job.finished_at - job.started_at).total_seconds() * 1000)
 
 
 class JobEvent(Base):

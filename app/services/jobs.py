@@ -239,6 +239,29 @@ def improve_job(session: Session, connection: redis.Redis, job: Job, improvement
     return submit_request(session, connection, request, owner, request_id=request_id, parent_id=job.id)
 
 
+def delete_job(session: Session, connection: redis.Redis, job: Job) -> None:
+    """Delete a finished job: its row, events and file list, its RQ job and its event stream.
+
+    Blobs stay: other jobs may share them. A queued or running job must be cancelled first, so that
+    no worker is left writing to a row that is gone.
+    """
+    from sqlalchemy import delete
+
+    from ..events import stream_key
+
+    if not job.job_status.is_final:
+        raise JobStateError(f"job {job.id} is still {job.status}; cancel it first")
+    try:
+        RQJob.fetch(job.id, connection=connection).delete()
+    except Exception:  # noqa: BLE001 - RQ forgets finished jobs after their TTL; the row is what counts
+        log.debug("job %s had no RQ job to delete", job.id)
+    connection.delete(stream_key(job.id), cancel_key(job.id))
+    # The database's ON DELETE rules remove events and file lists and unlink child jobs.
+    session.execute(delete(Job).where(Job.id == job.id))
+    if job in session:
+        session.expunge(job)
+
+
 def retry_request(session: Session, connection: redis.Redis, job: Job, actor: User,
                   request_id: str | None = None) -> Job:
     """Retry on someone's behalf: the owner's cap on jobs queued or running applies, as for a new job."""
