@@ -2,6 +2,10 @@
 
 Each template module builds a `ProjectTemplate` and registers it; `render(spec)` returns every file of
 a working project customised by the spec, and `checks` tell the Tester how to verify it.
+
+The template modules put together files rendered by `backend/` (the FastAPI back end) and `frontend/` (the React
+front end), one module per part of the generated project; files that no spec changes are kept, as they are, in
+`files/`.
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ import posixpath
 import pytest
 
 from app.project_templates import fastapi_backend
+from app.project_templates.backend.python_code import PYTHON_TYPES, py_string, sample_body
 from app.project_templates.fastapi_backend import TEMPLATE, render, render_backend
-from app.project_templates.python_parts import PYTHON_TYPES, py_string, sample_body
 from app.project_templates.spec import FIELD_TYPES, ProjectSpec
 
 ENTITIES = [

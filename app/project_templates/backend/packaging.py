@@ -1,0 +1,64 @@
+"""The generated project's packaging: requirements.txt, pytest.ini, .gitignore, the Docker image, CI."""
+
+from __future__ import annotations
+
+from .. import GeneratedFile
+from ..spec import ProjectSpec
+from ..verbatim import verbatim
+from .python_code import fill
+
+
+def requirements(spec: ProjectSpec) -> GeneratedFile:
+    lines = [
+        "fastapi>=0.115,<1",
+        "uvicorn>=0.30,<1",
+        "sqlalchemy>=2.0.30,<3",
+        "pydantic>=2.10,<3",
+    ]
+    if spec.has("auth"):
+        lines.append("pyjwt>=2.10,<3")
+    # Starlette's TestClient runs on httpx2 from Starlette 1.6 on (plain httpx still works there, deprecated).
+    lines += ["", "# tests", "starlette>=1.6,<2", "httpx2>=2,<3", "pytest>=8.3,<10"]
+    return GeneratedFile("requirements.txt", "\n".join(lines) + "\n",
+                         "Python dependencies with compatible version ranges, the test tools included")
+
+
+PYTEST_INI = verbatim("backend", "pytest.ini", "Lets a bare `pytest` at the project root find the tests and import "
+                      "`app`")
+
+GITIGNORE = verbatim("backend", ".gitignore", "Keeps virtual environments, caches and the local SQLite database out "
+                     "of git")
+
+DOCKERIGNORE = verbatim("backend", ".dockerignore", "Keeps the image small: no git history, environments, caches, "
+                        "databases or tests")
+
+DOCKERFILE = verbatim("backend", "Dockerfile", "Container image serving the API with uvicorn on port 8000",
+                      ("requirements.txt", "app/main.py"))
+
+
+def ci_workflow(working_directory: str = ".") -> GeneratedFile:
+    """A GitHub Actions workflow that installs the requirements and runs pytest in `working_directory`."""
+    defaults = "" if working_directory == "." else (
+        f"    defaults:\n      run:\n        working-directory: {working_directory}\n")
+    dependency_path = "requirements.txt" if working_directory == "." else f"{working_directory}/requirements.txt"
+    content = fill("""
+        name: CI
+
+        on:
+          push:
+          pull_request:
+
+        jobs:
+          test:
+            runs-on: ubuntu-latest
+        $defaults    steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.12"
+                  cache: pip
+                  cache-dependency-path: $dependency_path
+              - run: pip install -r requirements.txt
+              - run: pytest
+        """, defaults=defaults, dependency_path=dependency_path)
+    return GeneratedFile(".github/workflows/ci.yml", content, "GitHub Actions: install the requirements, run pytest")

@@ -1,0 +1,151 @@
+"""The generated README.md: how to run and test the API, its configuration, routes and entities."""
+
+from __future__ import annotations
+
+import json
+
+from .. import GeneratedFile
+from ..spec import ProjectSpec
+from .python_code import fill, normal_prefix, sample_body
+
+
+def api_routes(spec: ProjectSpec, api_prefix: str = "/api") -> list[tuple[str, str, str]]:
+    """(method, path, what it does) for every route of the generated API."""
+    prefix = normal_prefix(api_prefix)
+    routes = [("GET", f"{prefix}/health", "Service and database status")]
+    if spec.has("auth"):
+        routes += [
+            ("POST", f"{prefix}/auth/register", "Create an account from `{\"email\", \"password\"}`"),
+            ("POST", f"{prefix}/auth/token", "Exchange `{\"email\", \"password\"}` for a bearer token"),
+            ("GET", f"{prefix}/auth/me", "The signed-in account"),
+        ]
+    for entity in spec.entities:
+        url = f"{prefix}/{entity.plural_kebab}"
+        routes += [
+            ("GET", url, f"List {entity.plural_label.lower()} (`limit`, `offset`)"),
+            ("POST", url, f"Create a {entity.label.lower()}"),
+            ("GET", f"{url}/{{id}}", f"Read one {entity.label.lower()}"),
+            ("PUT", f"{url}/{{id}}", f"Replace a {entity.label.lower()}"),
+            ("DELETE", f"{url}/{{id}}", f"Delete a {entity.label.lower()}"),
+        ]
+    return routes
+
+
+def routes_table(spec: ProjectSpec, api_prefix: str = "/api") -> str:
+    rows = [f"| {method} | `{path}` | {what} |" for method, path, what in api_routes(spec, api_prefix)]
+    return "\n".join(["| method | path | what it does |", "| --- | --- | --- |", *rows])
+
+
+def entities_section(spec: ProjectSpec) -> str:
+    """A Markdown table of fields per entity."""
+    parts = []
+    for entity in spec.entities:
+        rows = [f"| `{f.snake}` | {f.type} | {'yes' if f.required else 'no'} |" for f in entity.fields]
+        parts.append("\n".join([f"### {entity.label}", "", "| field | type | required |", "| --- | --- | --- |",
+                                *rows]))
+    return "\n\n".join(parts)
+
+
+def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
+    auth = spec.has("auth")
+    example = spec.entities[0]
+    sections = [
+        f"# {spec.title}",
+        spec.description.strip(),
+        "A REST API built with FastAPI, SQLAlchemy 2 and Pydantic 2"
+        + (", with accounts and bearer tokens" if auth else "") + ". It stores its data in SQLite unless "
+        "`DATABASE_URL` names another database.",
+        fill(_README_RUN, prefix=normal_prefix(api_prefix)),
+        "## Configuration\n\n" + "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *(
+            f"| `{name}` | {default} | {meaning} |" for name, default, meaning, for_auth in _SETTINGS
+            if auth or not for_auth)]),
+        "## API\n\n" + routes_table(spec, api_prefix)
+        + ("\n\nEvery entity route needs an `Authorization: Bearer <token>` header and answers 401 without one."
+           if auth else ""),
+        fill(_README_EXAMPLE, url=f"{normal_prefix(api_prefix)}/{example.plural_kebab}",
+             body=json.dumps(sample_body(example)).replace("'", "'\\''"),
+             auth_header=" -H \"Authorization: Bearer $TOKEN\"" if auth else "",
+             sign_in=fill(_README_SIGN_IN, prefix=normal_prefix(api_prefix)) if auth else ""),
+        "## Entities\n\n" + entities_section(spec),
+    ]
+    if spec.has("docker"):
+        sections.append(fill(_README_DOCKER, slug=spec.slug))
+    sections.append(_README_LAYOUT.rstrip())
+    if auth:
+        sections[-1] = sections[-1].replace("app/schemas.py ", "app/security.py       password hashing, tokens, the "
+                                            "current user\napp/schemas.py ")
+    content = "\n\n".join(section.strip() for section in sections if section.strip()) + "\n"
+    return GeneratedFile("README.md", content, "What the API is, how to run and test it, its routes and entities")
+
+
+_SETTINGS = (
+    ("DATABASE_URL", "`sqlite:///./app.db`", "any SQLAlchemy database URL", False),
+    ("SECRET_KEY", "a development key", "signs access tokens: set a long random value in production", True),
+    ("ACCESS_TOKEN_MINUTES", "30", "how long an access token stays valid", True),
+    ("CORS_ORIGINS", "(none)", "comma-separated origins a browser may call the API from", False),
+)
+
+_README_RUN = """
+## Run it
+
+Python 3.11 or newer:
+
+```bash
+python3 -m venv .venv
+. .venv/bin/activate
+pip install -r requirements.txt
+uvicorn app.main:app --reload
+```
+
+The tables are created at startup. Open http://127.0.0.1:8000/docs for the interactive documentation, or
+http://127.0.0.1:8000$prefix/health to check the service.
+
+## Test it
+
+```bash
+pytest
+```
+
+Every test runs against its own temporary SQLite database.
+"""
+
+_README_SIGN_IN = """
+curl -X POST localhost:8000$prefix/auth/register -H 'Content-Type: application/json' \\
+     -d '{"email": "ada@example.com", "password": "correct horse battery staple"}'
+TOKEN=$$(curl -s -X POST localhost:8000$prefix/auth/token -H 'Content-Type: application/json' \\
+     -d '{"email": "ada@example.com", "password": "correct horse battery staple"}' \\
+     | python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+"""
+
+_README_EXAMPLE = """
+For example:
+
+```bash
+${sign_in}curl -X POST localhost:8000$url -H 'Content-Type: application/json'$auth_header \\
+     -d '$body'
+curl localhost:8000$url$auth_header
+```
+"""
+
+_README_DOCKER = """
+## Docker
+
+```bash
+docker build -t $slug .
+docker run -p 8000:8000 -v $slug-data:/srv/data $slug
+```
+"""
+
+_README_LAYOUT = """
+## Layout
+
+```
+app/main.py           the application: routers, CORS, tables created at startup
+app/config.py         settings from environment variables
+app/database.py       engine, declarative base, one session per request
+app/models.py         SQLAlchemy tables
+app/schemas.py        Pydantic request and response bodies
+app/routers/          one module of routes per resource
+tests/                pytest suite, each test on its own temporary database
+```
+"""

@@ -1,0 +1,173 @@
+"""The generated tests/: fixtures, the health and account tests, and (from entity_tests.py) one module per entity."""
+
+from __future__ import annotations
+
+from .. import GeneratedFile
+from ..spec import ProjectSpec
+from .entity_tests import entity_test_module
+from .python_code import fill
+
+
+def suite(spec: ProjectSpec, prefix: str) -> list[GeneratedFile]:
+    """conftest.py, a health test, the account tests with `auth`, and one test module per entity."""
+    auth = spec.has("auth")
+    files = [_conftest(prefix, auth), GeneratedFile("tests/test_health.py", fill("""
+        \"\"\"The health route answers without signing in.\"\"\"
+
+
+        def test_health_reports_the_service_and_database_ok($fixture):
+            response = $fixture.get("$prefix/health")
+
+            assert response.status_code == 200
+            assert response.json() == {"status": "ok", "database": "ok"}
+        """, fixture="anonymous_client" if auth else "client", prefix=prefix),
+        "Tests the health route", ("tests/conftest.py", "app/routers/health.py"))]
+    if auth:
+        files.append(GeneratedFile("tests/test_auth.py", fill(_AUTH_TESTS, prefix=prefix),
+                                   "Tests registration, tokens, and what an expired or missing token gets",
+                                   ("tests/conftest.py", "app/config.py", "app/security.py",
+                                    "app/routers/auth.py")))
+    files += [entity_test_module(entity, prefix, auth) for entity in spec.entities]
+    return files
+
+
+def _conftest(prefix: str, auth: bool) -> GeneratedFile:
+    content = fill(_CONFTEST_AUTH if auth else _CONFTEST, prefix=prefix)
+    depends = ("app/database.py", "app/main.py", "app/models.py") + (("app/security.py",) if auth else ())
+    return GeneratedFile("tests/conftest.py", content, "Fixtures: a temporary SQLite database per test and API "
+                         + ("clients, anonymous and signed in" if auth else "client"), depends)
+
+
+_CLIENT_FIXTURE = """
+@pytest.fixture
+def $name(tmp_path):
+    \"\"\"A client $who, on an empty database of its own.\"\"\"
+    engine = create_engine(f"sqlite:///{tmp_path / 'test.db'}", connect_args={"check_same_thread": False})
+    create_tables(engine)
+    testing_session = sessionmaker(engine)
+
+    def get_test_session():
+        with testing_session() as session:
+            yield session
+
+    app.dependency_overrides[get_session] = get_test_session
+    yield TestClient(app)
+    app.dependency_overrides.clear()
+    engine.dispose()
+"""
+
+_CONFTEST_HEAD = """
+\"\"\"Fixtures: every test gets a fresh SQLite database, and the API's session dependency is pointed at it.\"\"\"
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine
+from sqlalchemy.orm import sessionmaker
+
+$security_import
+from app.database import get_session
+from app.main import app
+from app.models import create_tables
+"""
+
+_CONFTEST = (_CONFTEST_HEAD.replace("$security_import\n", "") + "\n"
+             + _CLIENT_FIXTURE.replace("$name", "client").replace(" $who,", ""))
+
+_CONFTEST_AUTH = _CONFTEST_HEAD.replace("$security_import", "from app import security") + """
+CREDENTIALS = {"email": "ada@example.com", "password": "correct horse battery staple"}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch):
+    # Full-strength PBKDF2 costs a good part of a second per password; the tests check the logic, not the cost.
+    monkeypatch.setattr(security, "PASSWORD_ITERATIONS", 1_000)
+
+""" + _CLIENT_FIXTURE.replace("$name", "anonymous_client").replace("$who", "without a token") + """
+
+@pytest.fixture
+def client(anonymous_client):
+    \"\"\"A client signed in as a freshly registered user, on the same database as `anonymous_client`.\"\"\"
+    assert anonymous_client.post("$prefix/auth/register", json=CREDENTIALS).status_code == 201
+    token = anonymous_client.post("$prefix/auth/token", json=CREDENTIALS).json()["access_token"]
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+"""
+
+_AUTH_TESTS = """
+\"\"\"Accounts: registering, exchanging credentials for a token, and what a token opens.\"\"\"
+
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from app.config import settings
+from app.security import hash_password, verify_password
+
+AUTH = "$prefix/auth"
+GRACE = {"email": "Grace@Example.com", "password": "a long enough password"}
+
+
+def register(client):
+    response = client.post(f"{AUTH}/register", json=GRACE)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_register_then_sign_in_gives_a_working_token(anonymous_client):
+    user = register(anonymous_client)
+    assert user == {"id": user["id"], "email": "grace@example.com"}
+
+    response = anonymous_client.post(f"{AUTH}/token", json=GRACE)
+    assert response.status_code == 200, response.text
+    token = response.json()
+    assert token["token_type"] == "bearer" and token["expires_in"] > 0
+
+    me = anonymous_client.get(f"{AUTH}/me", headers={"Authorization": f"Bearer {token['access_token']}"})
+    assert me.status_code == 200
+    assert me.json() == user
+
+
+def test_an_email_is_registered_once(anonymous_client):
+    register(anonymous_client)
+
+    again = anonymous_client.post(f"{AUTH}/register", json={**GRACE, "email": "grace@example.com"})
+
+    assert again.status_code == 409
+
+
+def test_a_wrong_password_or_unknown_email_gets_no_token(anonymous_client):
+    register(anonymous_client)
+
+    wrong_password = anonymous_client.post(f"{AUTH}/token", json={**GRACE, "password": "not the password"})
+    unknown_email = anonymous_client.post(f"{AUTH}/token", json={**GRACE, "email": "nobody@example.com"})
+
+    assert wrong_password.status_code == 401
+    assert unknown_email.status_code == 401
+
+
+def test_a_short_password_or_an_invalid_email_cannot_register(anonymous_client):
+    short = anonymous_client.post(f"{AUTH}/register", json={**GRACE, "password": "short"})
+    invalid = anonymous_client.post(f"{AUTH}/register", json={**GRACE, "email": "not-an-email"})
+
+    assert short.status_code == 422
+    assert invalid.status_code == 422
+
+
+def test_the_password_is_not_stored_in_clear():
+    stored = hash_password(GRACE["password"])
+
+    assert GRACE["password"] not in stored
+    assert stored != hash_password(GRACE["password"])  # a new salt each time
+    assert verify_password(GRACE["password"], stored)
+    assert not verify_password("not the password", stored)
+
+
+def test_a_missing_invalid_or_expired_token_is_refused(anonymous_client):
+    user = register(anonymous_client)
+    expired = jwt.encode({"sub": str(user["id"]), "exp": datetime.now(UTC) - timedelta(minutes=1)},
+                         settings.secret_key, algorithm="HS256")
+
+    for headers in ({}, {"Authorization": "Bearer not-a-token"}, {"Authorization": f"Bearer {expired}"}):
+        response = anonymous_client.get(f"{AUTH}/me", headers=headers)
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"] == "Bearer"
+"""

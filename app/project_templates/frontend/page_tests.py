@@ -1,0 +1,250 @@
+"""The front end's Vitest tests of what a person sees: one per entity page, and one of the App shell."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from typing import Any
+
+from .. import GeneratedFile
+from ..spec import EntitySpec, FieldSpec, ProjectSpec
+from .testing import control, sample
+from .typescript import article, fill, ts_import, ts_names, ts_object, ts_string
+
+
+def _empty_value(field: FieldSpec) -> tuple[str, Any]:
+    return ("No", False) if field.type == "bool" else ("\u2014", None)
+
+
+def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> GeneratedFile:
+    n, remote = ts_names(entity), api_base is not None
+    fields = entity.fields
+
+    def form(variant: int) -> str:  # what a person types, by label
+        return ts_object({f.label: sample(f, variant)[0] for f in fields}, quote_keys=True)
+
+    def stored(variant: int) -> str:  # what the API keeps, by JSON key
+        return ts_object({f.snake: sample(f, variant)[2] for f in fields})
+
+    required_form = {f.label: sample(f, 0)[0] for f in fields if f.required}
+    required_row = json.dumps(["1", *(sample(f, 0)[1] if f.required else _empty_value(f)[0] for f in fields)])
+    required_stored = {f.snake: sample(f, 0)[2] if f.required else _empty_value(f)[1] for f in fields}
+    missing = [f for f in fields if f.required and f.type != "bool"]
+    whole = next((f for f in fields if f.type == "int"), None)
+    create_button = f'screen.getByRole("button", {{ name: {ts_string("Create " + entity.label)} }})'
+    empty_text = ts_string(f"No {entity.plural_label.lower()} yet.")
+    call = (lambda method, path, body: f"  expect(api.calls).toContainEqual({{ method: \"{method}\", path: "
+            f"\"/{entity.plural_kebab}{path}\", body: {body} }});\n") if remote else (lambda *_: "")
+    tests = [fill("""
+          it("labels a control of the right kind for every field", async () => {
+            await openPage();
+          [[checks]]});
+        """, checks="".join(f"  expect(describeControl({ts_string(f.label)})).toEqual({ts_object(control(f))});\n"
+                           for f in fields))]
+    if missing:
+        tests.append(fill("""
+              it("shows what is missing instead of saving", async () => {
+                await openPage();
+                fireEvent.click([[create]]);
+                expect(await screen.findByText([[first]])).toBeTruthy();
+              [[others]]  expect(screen.getByLabelText([[label]]).getAttribute("aria-invalid")).toBe("true");
+                expect(await [[list]]()).toEqual([]);
+              });
+            """, create=create_button, first=ts_string(f"{missing[0].label} is required"),
+            others="".join(f"  expect(screen.getByText({ts_string(f.label + ' is required')})).toBeTruthy();\n"
+                           for f in missing[1:]), label=ts_string(missing[0].label), list=n.list))
+    if whole:
+        tests.append(fill("""
+              it("asks for a whole number", async () => {
+                await openPage();
+                fillForm({ ...FIRST_FORM, [[label]]: "1.5" });
+                fireEvent.click([[create]]);
+                expect(await screen.findByText([[message]])).toBeTruthy();
+                expect(await [[list]]()).toEqual([]);
+              });
+            """, label=ts_string(whole.label), create=create_button, list=n.list,
+            message=ts_string(f"{whole.label} must be a whole number")))
+    tests.append(fill("""
+          it("creates, edits and deletes [[lower]]", async () => {
+            await openPage();
+            fillForm(FIRST_FORM);
+            fireEvent.click([[create]]);
+            await waitFor(() => expect(tableRows()).toEqual([["1", ...FIRST_ROW]]));
+            expect(screen.getByRole("status").textContent).toBe([[created]]);
+            expect(await [[list]]()).toEqual([{ id: 1, ...FIRST }]);
+          [[post]]
+            fireEvent.click(screen.getByRole("button", { name: [[edit]] }));
+            expect(screen.getByRole("heading", { name: [[edit]] })).toBeTruthy();
+            fillForm(SECOND_FORM);
+            fireEvent.click(screen.getByRole("button", { name: "Save changes" }));
+            await waitFor(() => expect(tableRows()).toEqual([["1", ...SECOND_ROW]]));
+            expect(await [[get]](1)).toEqual({ id: 1, ...SECOND });
+          [[put]]
+            fireEvent.click(screen.getByRole("button", { name: [[delete]] }));
+            expect(await screen.findByText([[empty]])).toBeTruthy();
+            expect(screen.getByRole("status").textContent).toBe([[deleted]]);
+            expect(await [[list]]()).toEqual([]);
+          [[delete_call]]});
+        """, lower=article(entity.label.lower()), create=create_button, created=ts_string(f"{entity.label} created"),
+        list=n.list, get=n.get, post=call("POST", "", "FIRST"), put=call("PUT", "/1", "SECOND"),
+        edit=ts_string(f"Edit {entity.label} 1"), delete=ts_string(f"Delete {entity.label} 1"), empty=empty_text,
+        deleted=ts_string(f"{entity.label} deleted"), delete_call=call("DELETE", "/1", "undefined")))
+    if not all(f.required for f in fields):
+        tests.append(fill("""
+              it("saves optional fields left empty as null", async () => {
+                await openPage();
+                fillForm([[form]]);
+                fireEvent.click([[create]]);
+                await waitFor(() => expect(tableRows()).toEqual([[[row]]]));
+                expect(await [[list]]()).toEqual([[[stored]]]);
+              });
+            """, form=ts_object(required_form, quote_keys=True, indent=2), create=create_button, row=required_row,
+            list=n.list, stored=ts_object({"id": 1, **required_stored}, indent=2)))
+    tests.append(fill("""
+          it("lists the [[plural]] saved before it opened", async () => {
+            await [[create]](FIRST);
+            await [[create]](SECOND);
+            render(<[[page]] />);
+            await waitFor(() => expect(tableRows()).toEqual([["1", ...FIRST_ROW], ["2", ...SECOND_ROW]]));
+          });
+        """, plural=entity.plural_label.lower(), create=n.create, page=n.page))
+
+    imports = ['import { fireEvent, render, screen, waitFor } from "@testing-library/react";',
+               f'import {{ {"beforeEach, " if remote else ""}describe, expect, it }} from "vitest";']
+    if remote:
+        imports.append('import { API_URL } from "../api/client";')
+    if remote and auth:
+        imports.append('import { storeToken } from "../api/session";')
+    imports.append(ts_import([n.create, n.get, n.list, f"type {n.input}"], f"../api/{n.module}"))
+    if remote:
+        imports.append(f'import {{ {"FAKE_TOKEN, " if auth else ""}type FakeApi, fakeApi }} from "../test/fakeApi";')
+    imports += ['import { describeControl, fillForm, tableRows } from "../test/helpers";',
+                f'import {{ {n.page} }} from "./{n.page}";']
+    setup = ""
+    if remote:
+        setup = fill("""
+            let api: FakeApi;
+
+            beforeEach(() => {
+              api = fakeApi(API_URL);
+            [[token]]});
+
+            """, token="  storeToken(FAKE_TOKEN);\n" if auth else "")
+    content = fill("""
+        /** [[page]] against [[source]]: its form controls, validation, create, edit, delete and listing. */
+        [[imports]]
+
+        const FIRST: [[input]] = [[first]];
+        const SECOND: [[input]] = [[second]];
+        const FIRST_FORM = [[first_form]];
+        const SECOND_FORM = [[second_form]];
+        const FIRST_ROW = [[first_row]];
+        const SECOND_ROW = [[second_row]];
+
+        [[setup]]async function openPage(): Promise<void> {
+          render(<[[page]] />);
+          expect(await screen.findByText([[empty]])).toBeTruthy();
+        }
+
+        describe("[[page]]", () => {
+        [[tests]]});
+        """, page=n.page, source="a stubbed REST API" if remote else "the localStorage store",
+        imports="\n".join(imports), input=n.input, first=stored(0), second=stored(1), first_form=form(0),
+        second_form=form(1),
+        first_row=json.dumps([sample(f, 0)[1] for f in fields]),
+        second_row=json.dumps([sample(f, 1)[1] for f in fields]),
+        setup=setup, empty=empty_text, tests="\n".join(textwrap.indent(test, "  ") for test in tests))
+    depends = [n.api_path, "src/test/helpers.ts", n.page_path]
+    if remote:
+        depends[:0] = ["src/api/client.ts"] + (["src/api/session.ts"] if auth else [])
+        depends.insert(-1, "src/test/fakeApi.ts")
+    return GeneratedFile(n.page_path.replace(".tsx", ".test.tsx"), content,
+                         f"Vitest: the {entity.plural_label} page's controls, validation and create/edit/delete "
+                         + ("against the stubbed API" if remote else "with localStorage"), tuple(depends))
+
+
+def app_test(spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
+    auth, remote = spec.has("auth"), api_base is not None
+    first, last = spec.entities[0], spec.entities[-1]
+    labels = json.dumps([e.plural_label for e in spec.entities])
+    sign_in = "  storeToken(TOKEN);\n" if auth else ""
+
+    def heading(entity: EntitySpec) -> str:
+        return f'screen.findByRole("heading", {{ level: 1, name: {ts_string(entity.plural_label)} }})'
+
+    tests = [fill("""
+        it("opens on the [[label]] page, with every page in the navigation", async () => {
+        [[sign_in]]  render(<App />);
+          expect(await [[heading]]).toBeTruthy();
+          const nav = screen.getByRole("navigation", { name: "Main" });
+          expect(within(nav).getAllByRole("link").map((link) => link.textContent)).toEqual([[labels]]);
+          expect(within(nav).getByRole("link", { name: [[label_literal]] }).getAttribute("aria-current")).toBe("page");
+        });
+        """, label=first.plural_label, sign_in=sign_in, heading=heading(first), labels=labels,
+        label_literal=ts_string(first.plural_label)),
+        fill("""
+        it("falls back to the first page for an unknown address", async () => {
+        [[sign_in]]  window.location.hash = "#/nowhere";
+          render(<App />);
+          expect(await [[heading]]).toBeTruthy();
+        });
+        """, sign_in=sign_in, heading=heading(first))]
+    if len(spec.entities) > 1:
+        tests.append(fill("""
+            it("switches pages from the navigation and the address", async () => {
+            [[sign_in]]  render(<App />);
+              await [[first]];
+              fireEvent.click(screen.getByRole("link", { name: [[label]] }));
+              expect(await [[last]]).toBeTruthy();
+              expect(window.location.hash).toBe([[hash]]);
+              window.location.hash = "#/[[first_path]]";
+              expect(await [[first]]).toBeTruthy();
+            });
+            """, sign_in=sign_in, first=heading(first), last=heading(last), label=ts_string(last.plural_label),
+            hash=ts_string(f"#/{last.plural_kebab}"), first_path=first.plural_kebab))
+    if auth:
+        tests.append(fill("""
+            it("asks to sign in first, then shows the pages until signing out", async () => {
+            [[account]]  render(<App />);
+              expect(screen.getByRole("heading", { level: 1, name: "Sign in" })).toBeTruthy();
+              expect(screen.queryByRole("navigation", { name: "Main" })).toBeNull();
+              fillForm({ Email: "ada@example.com", Password: "correct horse battery" });
+              fireEvent.click(screen.getByRole("button", { name: "Sign in" }));
+              expect(await [[heading]]).toBeTruthy();
+              fireEvent.click(screen.getByRole("button", { name: "Sign out" }));
+              expect(await screen.findByRole("heading", { level: 1, name: "Sign in" })).toBeTruthy();
+              expect(authToken()).toBeNull();
+            });
+            """, heading=heading(first),
+            account='  api.accounts.set("ada@example.com", "correct horse battery");\n' if remote else ""))
+    rtl = "fireEvent, render, screen, within" if len(spec.entities) > 1 or auth else "render, screen, within"
+    imports = [f'import {{ {rtl} }} from "@testing-library/react";',
+               f'import {{ {"beforeEach, " if remote else ""}describe, expect, it }} from "vitest";']
+    if remote:
+        imports.append('import { API_URL } from "./api/client";')
+    if auth:
+        imports.append('import { authToken, storeToken } from "./api/session";')
+    if remote:
+        imports.append(f'import {{ {"FAKE_TOKEN, type FakeApi, " if auth else ""}fakeApi }} from "./test/fakeApi";')
+    if auth:
+        imports.append('import { fillForm } from "./test/helpers";')
+    imports.append('import App from "./App";')
+    preamble = ""
+    if auth:
+        preamble += f"const TOKEN = {'FAKE_TOKEN' if remote else ts_string('local:ada@example.com')};\n"
+    if remote and auth:
+        preamble += "let api: FakeApi;\n\nbeforeEach(() => {\n  api = fakeApi(API_URL);\n});\n"
+    elif remote:
+        preamble += "beforeEach(() => {\n  fakeApi(API_URL);\n});\n"
+    content = fill("""
+        /** The app shell: the page it opens on, its navigation[[auth_doc]]. */
+        [[imports]]
+
+        [[preamble]]describe("App", () => {
+        [[tests]]});
+        """, auth_doc=" and the sign-in gate" if auth else "", imports="\n".join(imports),
+        preamble=preamble + "\n" if preamble else "", tests="\n".join(textwrap.indent(t, "  ") for t in tests))
+    depends = ["src/App.tsx"] + (["src/api/client.ts", "src/test/fakeApi.ts"] if remote else [])
+    depends += ["src/api/session.ts", "src/test/helpers.ts"] if auth else []
+    return GeneratedFile("src/App.test.tsx", content, "Vitest: the first page, navigation between pages"
+                         + (", sign-in and sign-out" if auth else ""), tuple(depends))
