@@ -20,9 +20,10 @@ from ..models import Job, User
 HEX_ID = re.compile(r"^[0-9a-f]{32}$")
 HEX_PREFIX = re.compile(r"^[0-9a-f]{6,31}$")
 PREFIX_MATCH_LIMIT = 5_000
-# Up to this many days, a date range sorted by cost or duration leads (its jobs are sorted for the page);
-# a wider one would sort too many, so the sort's own index leads and the dates are checked along it.
-NARROW_RANGE_DAYS = 31
+# The most rows a page sorts. A date range holding more, sorted by cost or duration, is checked along the
+# sort's own index instead: sorting n rows costs n, walking costs about page size * all jobs / n.
+SORT_LIMIT = 5_000
+RARE_STATUSES = ("queued", "running")
 
 # What a row shows; the heavy columns (spec, usage, report) stay in the database.
 ROW_COLUMNS = (Job.id, Job.name, Job.owner_id, Job.team_id, Job.template_id, Job.status, Job.progress,
@@ -34,20 +35,44 @@ class SearchTooBroad(ValueError):
     """A name prefix matches too many jobs to sort them all for one page; the message says what to do."""
 
 
-def leading_filter(f) -> str | None:
-    """The filter whose index the query walks: the most selective one that has an index fitting the sort.
-    None means the sort's own index (cost or duration) leads and every filter is checked along it."""
+def page_lead(session: Session, f) -> str | None:
+    """The filter whose index a page walks: the most selective one whose index fits the sort order, or one
+    whose few matches can be sorted. None means the sort's own index (cost, duration) leads."""
     if f.q:
         return "q"  # a handful of matches by construction (see search_condition)
     if f.owner:
         return "owner"  # one person's jobs: few enough to sort in any order
     if f.sort == "created":  # status, template and dates all have a (column, created_at, id) index
         return "status" if f.status else "template" if f.template_id else "created"
+    if (f.created_from or f.created_to) and _rows_created_between(session, f) <= SORT_LIMIT:
+        return "created"  # few enough to sort, and fewer than any status or template would leave
     if f.status:
         return "status"  # (status, cost_usd, id) and (status, duration_ms, id)
-    if f.created_from and f.created_to and (f.created_to - f.created_from).days < NARROW_RANGE_DAYS:
-        return "created"
     return None
+
+
+def count_lead(f) -> str | None:
+    """The filter whose index a count walks, in no particular order: the one likely to match fewest jobs,
+    so that reaching the count's cap (or the end of the matches) reads as few entries as possible."""
+    if f.q:
+        return "q"
+    if f.owner:
+        return "owner"
+    if f.status in RARE_STATUSES:
+        return "status"
+    if f.created_from or f.created_to:
+        return "created"
+    return "status" if f.status else "template" if f.template_id else None
+
+
+def _rows_created_between(session: Session, f) -> int:
+    """How many jobs the date range holds, counted from the index only, up to SORT_LIMIT + 1."""
+    query = select(Job.id)
+    if f.created_from:
+        query = query.where(Job.created_at >= _day_start(f.created_from))
+    if f.created_to:
+        query = query.where(Job.created_at < _day_start(f.created_to + timedelta(days=1)))
+    return session.scalar(select(func.count()).select_from(query.limit(SORT_LIMIT + 1).subquery())) or 0
 
 
 def _unindexed(column):
@@ -66,9 +91,9 @@ def find_owner_id(session: Session, owner: str) -> int:
     return found if found is not None else -1
 
 
-def filtered_query(session: Session, f) -> Select:
-    """Jobs matching the filters `f` (a JobFilters), unordered; the caller pages them."""
-    lead = leading_filter(f)
+def filtered_query(session: Session, f, lead: str | None, ordered: bool = True) -> Select:
+    """Jobs matching the filters `f` (a JobFilters) with `lead`'s index usable and no other; `ordered` says
+    whether it will be walked in the sort's order (a page) or not (a count)."""
 
     def column(name: str, attribute):
         return attribute if lead == name else _unindexed(attribute)
@@ -80,17 +105,18 @@ def filtered_query(session: Session, f) -> Select:
         query = query.where(column("template", Job.template_id) == f.template_id)
     if f.owner:
         query = query.where(column("owner", Job.owner_id) == find_owner_id(session, f.owner))
-    # Leads with created_at as their second column walk a date range directly; the others check it per row.
-    created = Job.created_at if lead in ("created", "owner", "template", "q") or f.sort == "created" \
-        else _unindexed(Job.created_at)
+    # Leads whose index has created_at second walk a date range directly, unless a page needs another order.
+    dated = lead in ("created", "owner", "q") or (lead in ("status", "template")
+                                                  and (not ordered or f.sort == "created"))
+    created = Job.created_at if dated else _unindexed(Job.created_at)
     if f.created_from:
         query = query.where(created >= _day_start(f.created_from))
     if f.created_to:
         query = query.where(created < _day_start(f.created_to + timedelta(days=1)))
     if f.sort == "duration":
         # Only finished jobs have a duration; queued and running ones are left out of this order.
-        query = query.where((Job.duration_ms if lead in (None, "status") else _unindexed(Job.duration_ms))
-                            .is_not(None))
+        indexed = lead is None or (lead == "status" and ordered)
+        query = query.where((Job.duration_ms if indexed else _unindexed(Job.duration_ms)).is_not(None))
     if f.q:
         query = query.where(search_condition(session, f.q))
     return query

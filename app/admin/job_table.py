@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Job, JobStatus, Team, User
-from .job_query import filtered_query
+from .job_query import count_lead, filtered_query, page_lead
 from .keyset import Ordering, Page, Total, count_rows, paginate
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
@@ -121,9 +121,10 @@ class JobPage:
 def list_jobs(session: Session, f: JobFilters, cursor: str | None) -> JobPage:
     """One page of jobs. Raises keyset.CursorError for a cursor that does not fit the filters' order, and
     SearchTooBroad for a name prefix that matches too many jobs."""
-    query, order = filtered_query(session, f), ordering(f.sort, f.order)
-    page: Page = paginate(session, query, order, f.limit, cursor)
-    total = count_rows(session, query, order, filtered=f.is_filtered)
+    order = ordering(f.sort, f.order)
+    page: Page = paginate(session, filtered_query(session, f, page_lead(session, f)), order, f.limit, cursor)
+    counted = filtered_query(session, f, count_lead(f), ordered=False)
+    total = count_rows(session, counted, order, filtered=f.is_filtered)
     owners, teams = labels_for(session, page.rows)
     return JobPage(list(page.rows), page.next, page.prev, total, owners, teams)
 

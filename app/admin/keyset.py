@@ -130,12 +130,10 @@ class Total:
 
 
 def capped_count(session: Session, query: Select, ordering: Ordering, cap: int | None = None) -> Total:
-    """Count at most `cap` (default COUNT_CAP) + 1 matching rows, walking the same index, in the same order,
-    as the pages do: left to choose, a planner may scan an index whose first thousand entries all miss."""
+    """Count at most `cap` (default COUNT_CAP) + 1 matching rows, so that a count reads at most a short
+    stretch of the index the query's conditions lead to."""
     cap = COUNT_CAP if cap is None else cap
-    columns = (ordering.key, ordering.tiebreak)
-    order = [c.desc() if ordering.descending else c.asc() for c in columns]
-    limited = query.with_only_columns(*columns, maintain_column_froms=True).order_by(*order).limit(cap + 1)
+    limited = query.with_only_columns(ordering.tiebreak, maintain_column_froms=True).order_by(None).limit(cap + 1)
     counted = session.scalar(select(func.count()).select_from(limited.subquery())) or 0
     return Total(counted) if counted <= cap else Total(cap, "gte")
 

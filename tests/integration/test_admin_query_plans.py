@@ -10,9 +10,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from app.admin.job_query import filtered_query
+from app.admin.job_query import count_lead, filtered_query, page_lead
 from app.admin.job_table import JobFilters, ordering
 from app.migrate import upgrade
+from app.models import Job
 from app.services.users import create_user
 
 
@@ -28,14 +29,27 @@ def sqlite_session(tmp_path_factory):
     engine.dispose()
 
 
+def filters(params: str) -> JobFilters:
+    return JobFilters.parse(MultiDict([p.split("=", 1) for p in params.split("&")]), ["react-app"])
+
+
+def explain(session: Session, query) -> str:
+    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    return " | ".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all())
+
+
 def plan(session: Session, params: str) -> str:
     """SQLite's plan for the first page of /admin/jobs?<params>, as one line of text."""
-    f = JobFilters.parse(MultiDict([p.split("=", 1) for p in params.split("&")]), ["react-app"])
+    f = filters(params)
     order = ordering(f.sort, f.order)
-    query = filtered_query(session, f).order_by(order.key.desc(), order.tiebreak.desc()).limit(51)
-    compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    rows = session.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).all()
-    return " | ".join(row[-1] for row in rows)
+    query = filtered_query(session, f, page_lead(session, f))
+    return explain(session, query.order_by(order.key.desc(), order.tiebreak.desc()).limit(51))
+
+
+def count_plan(session: Session, params: str) -> str:
+    f = filters(params)
+    return explain(session, filtered_query(session, f, count_lead(f), ordered=False).with_only_columns(Job.id)
+                   .limit(1001))
 
 
 # (filters, the index walk expected, whether the matches are sorted afterwards rather than read in order)
@@ -52,15 +66,40 @@ PLANS = [
     # so the cost index leads and the template is checked along it.
     ("template_id=react-app&sort=cost", "SCAN jobs USING INDEX ix_jobs_cost", False),
     ("template_id=react-app", "USING INDEX ix_jobs_template_created (template_id=?)", False),
-    # A week of jobs is sorted by cost; a wide range is checked along the cost index instead.
+    # A date range holding few jobs is sorted by cost (this database is empty)...
     ("from=2026-01-01&to=2026-01-07&sort=cost", "USING INDEX ix_jobs_created (created_at>? AND created_at<?)", True),
-    ("from=2025-01-01&sort=cost", "SCAN jobs USING INDEX ix_jobs_cost", False),
+    ("status=failed&from=2026-01-01&to=2026-01-01&sort=cost",
+     "USING INDEX ix_jobs_created (created_at>? AND created_at<?)", True),
     ("q=todo-api&status=completed", "USING INDEX ix_jobs_name_created (<expr>=?)", False),
 ]
 
 
 @pytest.mark.parametrize(("params", "walk", "sorted_after"), PLANS)
-def test_the_list_walks_the_right_index(sqlite_session, params, walk, sorted_after):
+def test_a_page_walks_the_right_index(sqlite_session, params, walk, sorted_after):
     found = plan(sqlite_session, params)
     assert walk in found, found
     assert ("USE TEMP B-TREE FOR ORDER BY" in found) == sorted_after, found
+
+
+def test_a_date_range_holding_many_jobs_is_checked_along_the_cost_index(sqlite_session, monkeypatch):
+    from app.admin import job_query
+
+    monkeypatch.setattr(job_query, "SORT_LIMIT", -1)  # as if the range held more jobs than a page may sort
+    found = plan(sqlite_session, "from=2025-01-01&to=2025-06-30&sort=cost")
+    assert "SCAN jobs USING INDEX ix_jobs_cost" in found and "TEMP B-TREE" not in found, found
+    found = plan(sqlite_session, "from=2025-01-01&to=2025-06-30&sort=cost&status=failed")
+    assert "USING INDEX ix_jobs_status_cost (status=?)" in found and "TEMP B-TREE" not in found, found
+
+
+@pytest.mark.parametrize(("params", "walk"), [
+    # Counting needs no order: the filter likely to match fewest jobs leads, whatever the sort.
+    ("template_id=react-app&sort=cost", "ix_jobs_template_created (template_id=?)"),
+    ("template_id=react-app&status=running", "(status=?)"),  # any of the (status, …) indexes
+    ("template_id=react-app&status=completed", "(status=?)"),
+    ("status=completed&from=2026-01-01&to=2026-01-07&sort=cost", "ix_jobs_created (created_at>? AND created_at<?)"),
+    ("owner=someone@example.com&status=running", "ix_jobs_owner_created (owner_id=?)"),
+    ("sort=duration", "ix_jobs_duration (duration_ms>?)"),
+])
+def test_a_count_walks_the_most_selective_index(sqlite_session, params, walk):
+    found = count_plan(sqlite_session, params)
+    assert walk in found, found
