@@ -1,0 +1,235 @@
+"""Browser tests: headless Debian Chromium driven by Playwright against a live `codegen up` (gunicorn, gevent,
+embedded Redis, one RQ worker), with the offline provider paced so that each agent can be watched working."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import require
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+EMAIL, PASSWORD = "browser@example.com", "browser-password-1"
+# Milliseconds per offline answer: a job takes a few seconds, long enough to watch, short enough for CI.
+PACE_MS = 400
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+
+
+@dataclass
+class Service:
+    url: str
+    instance: Path
+
+    def events_of(self, job_id: str) -> list[str]:
+        """The stream ids of a job's events, as the database keeps them (the worker writes both copies)."""
+        with sqlite3.connect(self.instance / "codegen.db") as db:
+            rows = db.execute("SELECT stream_id FROM job_events WHERE job_id = ? ORDER BY id", (job_id,))
+            return [row[0] for row in rows]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        assert process.poll() is None, f"codegen up exited early:\n{log.read_text()[-3000:]}"
+        try:
+            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
+                if json.load(response)["components"].get("workers") == "healthy":
+                    return
+        except (urllib.error.URLError, ConnectionError, OSError, ValueError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"codegen up did not become healthy:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def playwright_sync():
+    require(CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require(False, "Playwright is missing: pip install -e '.[dev]'")
+    with sync_playwright() as playwright:
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def service(playwright_sync, tmp_path_factory) -> Service:
+    """The whole service, as `make run` starts it, in a fresh instance folder with one user and no admin."""
+    folder = tmp_path_factory.mktemp("browser")
+    instance, log = folder / "instance", folder / "up.log"
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY",
+                                                             "OPENAI_API_KEY")}
+    env.update(INSTANCE_PATH=str(instance), CODEGEN_PROVIDER="offline", CODEGEN_OFFLINE_PACE_MS=str(PACE_MS))
+    cli = [sys.executable, "-m", "app.cli"]
+    subprocess.run([*cli, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "create-user", "--email", EMAIL, "--password", PASSWORD], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
+    port = _free_port()
+    process = subprocess.Popen([*cli, "up", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
+                               stdout=log.open("w"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, process, log)
+        yield Service(url, instance)
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_sync):
+    browser = playwright_sync.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def sign_in(browser, base_url: str):
+    context = browser.new_context(base_url=base_url, accept_downloads=True, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page.goto("/login")
+    page.fill("#email", EMAIL)
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base_url}/")
+    return context, page
+
+
+@pytest.fixture
+def signed_in(browser):
+    """Open a signed-in page on any base URL (such as a proxy in front of the service); closed after the test."""
+    contexts = []
+
+    def open_page(base_url: str):
+        context, page = sign_in(browser, base_url)
+        contexts.append(context)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(browser, service):
+    """A signed-in page; the test fails on any error the page's scripts raise or log (a 4xx answer the page asked
+    for, such as a 422 form, is the browser's network log, not a script error)."""
+    context, page = sign_in(browser, service.url)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error"
+            and not message.text.startswith("Failed to load resource") else None)
+    yield page
+    context.close()
+    assert errors == [], errors
+
+
+@pytest.fixture
+def screenshot(tmp_path):
+    """Save a full-page screenshot; into docs/screenshots/ when SAVE_SCREENSHOTS=1 (those are committed)."""
+    folder = SCREENSHOTS if os.environ.get("SAVE_SCREENSHOTS") == "1" else tmp_path
+
+    def save(page, name: str) -> Path:
+        target = folder / f"{name}.png"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(target), full_page=True)
+        return target
+
+    return save
+
+
+class DroppingProxy:
+    """A TCP proxy in front of the service that can cut its WebSocket connections the way a network failure does:
+    no closing handshake, just a reset, so the browser sees an abnormal closure (1006) and reconnects."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.sockets: list[tuple[socket.socket, socket.socket, bool]] = []
+        self.lock = threading.Lock()
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        first = client.recv(65536)
+        with self.lock:
+            self.sockets.append((client, upstream, first.startswith(b"GET /ws/")))
+        upstream.sendall(first)
+        threading.Thread(target=self._pump, args=(upstream, client), daemon=True).start()
+        self._pump(client, upstream)
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            try:
+                sock.close()
+            except OSError:
+                pass
+
+    def drop_websockets(self) -> int:
+        """Reset every WebSocket connection at once; return how many there were."""
+        dropped = 0
+        with self.lock:
+            for client, upstream, is_socket in self.sockets:
+                if is_socket and client.fileno() != -1:
+                    for sock in (client, upstream):
+                        try:
+                            # Linger 0: closing sends a reset, as a dead network path looks to the ends.
+                            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                            sock.shutdown(socket.SHUT_RDWR)  # wakes the pumps, which close the socket
+                        except OSError:
+                            pass
+                    dropped += 1
+        return dropped
+
+    def close(self) -> None:
+        self.closed = True
+        self.listener.close()
+
+
+@pytest.fixture
+def proxy(service):
+    proxy = DroppingProxy(int(service.url.rsplit(":", 1)[1]))
+    yield proxy
+    proxy.close()

@@ -1,0 +1,87 @@
+"""The job page's state folded from a job row and its events (pure: no database, no Redis)."""
+
+from app.events import Event
+from app.jobs.state import build_state, build_tree
+from app.models import Job
+
+
+def job(**fields) -> Job:
+    values = {"id": "j1", "name": "demo", "template_id": "fastapi-backend", "status": "running", "progress": 0,
+              "usage": {}, "verified": False, "files_count": 0, "zip_sha256": None, "error": None}
+    return Job(**{**values, **fields})
+
+
+def events(*specs) -> list[Event]:
+    """(type, status, agent, second, data) tuples as events one second apart at most."""
+    out = []
+    for number, (type_, status, agent, second, data) in enumerate(specs, start=1):
+        out.append(Event(job_id="j1", type=type_, status=status, agent=agent, progress=number,
+                         message=f"{type_} {status}", data=data, timestamp=f"2026-01-01T10:00:{second:02}Z",
+                         id=f"1-{number}"))
+    return out
+
+
+def test_agents_get_durations_and_the_working_one_is_current():
+    state = build_state(job(), events(("job", "running", None, 0, {}),
+                                      ("agent", "started", "planner", 1, {}), ("agent", "completed", "planner", 3, {}),
+                                      ("agent", "started", "architect", 4, {})))
+    steps = {s.name: s for s in state.agents}
+    assert (steps["planner"].status, steps["planner"].duration_s) == ("done", 2.0)
+    assert (steps["architect"].status, steps["architect"].duration_s) == ("working", None)
+    assert [steps[n].status for n in ("coder", "reviewer", "tester")] == ["waiting"] * 3
+    assert state.current_agent == "architect" and state.summary == "Architect is working, 4% done."
+    assert state.last_event_id == "1-4" and [line.id for line in state.log] == ["1-1", "1-2", "1-3", "1-4"]
+
+
+def test_repair_rounds_rerun_agents_and_reset_findings_and_checks():
+    finding = {"path": "a.py", "severity": "error", "message": "does not compile", "source": "static"}
+    check = {"name": "python", "passed": 1, "failed": 1, "ok": False, "skipped": None, "output": "boom"}
+    state = build_state(job(), events(
+        ("agent", "started", "reviewer", 1, {}), ("review", "error", "reviewer", 2, finding),
+        ("agent", "failed", "reviewer", 3, {}), ("agent", "repairing", "coder", 4, {}),
+        ("agent", "completed", "coder", 5, {}), ("agent", "started", "reviewer", 6, {}),
+        ("agent", "completed", "reviewer", 7, {}), ("agent", "started", "tester", 8, {}),
+        ("test", "failed", "tester", 9, check)))
+    steps = {s.name: s for s in state.agents}
+    assert state.findings == [] and state.checks == [check] and state.failed_checks == [check]
+    assert (steps["reviewer"].status, steps["reviewer"].rounds) == ("done", 1)
+    assert steps["coder"].status == "done" and state.log[1].level == "error" and state.log[3].level == "warn"
+
+
+def test_a_stopped_job_marks_the_working_agent_failed_and_the_rest_skipped():
+    state = build_state(job(status="cancelled", error="cancelled by request"), events(
+        ("agent", "started", "planner", 1, {}), ("agent", "completed", "planner", 2, {}),
+        ("agent", "started", "architect", 3, {}), ("done", "cancelled", None, 4, {})))
+    assert [s.status for s in state.agents] == ["done", "failed", "skipped", "skipped", "skipped"]
+    assert state.finished and state.current_agent is None and state.error == "cancelled by request"
+    assert state.summary == "Job cancelled. cancelled by request"
+
+
+def test_a_done_event_ends_the_job_even_before_the_row_says_so():
+    state = build_state(job(), events(("done", "failed", None, 1, {})))
+    assert state.status == "failed" and state.error == "done failed"
+
+
+def test_usage_adds_up_from_events_until_the_row_has_the_final_figures():
+    usage = [("usage", "counted", "coder", n, {"tokens_in": 10, "tokens_out": 5, "cost_usd": 0.5, "model": "m1"})
+             for n in (1, 2)]
+    live = build_state(job(), events(*usage))
+    assert live.usage == {"coder": {"tokens_in": 20, "tokens_out": 10, "cost_usd": 1.0, "calls": 2}}
+    assert (live.tokens, live.cost_usd, live.models) == (30, 1.0, ["m1"])
+    final = build_state(job(status="completed", usage={"coder": {"tokens_in": 1, "tokens_out": 2, "cost_usd": 0.25,
+                                                                 "calls": 1}}), events(*usage))
+    assert (final.tokens, final.cost_usd, final.progress) == (3, 0.25, 100)
+
+
+def test_files_come_from_events_then_from_the_stored_list():
+    written = [("file", "written", "coder", n, {"path": p, "size": n}) for n, p in enumerate(["b.py", "a/x.py"])]
+    assert build_state(job(), events(*written)).files == {"a/x.py": 1, "b.py": 0}
+    assert build_state(job(), events(*written), stored_files=[("c.py", 7)]).files == {"c.py": 7}
+
+
+def test_the_file_tree_puts_folders_first():
+    tree = build_tree({"README.md": 1, "app/main.py": 2, "app/routers/tasks.py": 3, "Zeta/a.txt": 4})
+    assert [(n.name, n.is_dir) for n in tree] == [("app", True), ("Zeta", True), ("README.md", False)]
+    app = tree[0]
+    assert [(n.name, n.path) for n in app.children] == [("routers", "app/routers"), ("main.py", "app/main.py")]
+    assert app.children[0].children[0].path == "app/routers/tasks.py"
