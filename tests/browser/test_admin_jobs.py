@@ -73,7 +73,20 @@ def wait_for(predicate, timeout_s: float = 30, what: str = "condition"):
 
 
 @pytest.fixture
-def service(short_tmp, free_port):
+def playwright(request):
+    """The session's Playwright when tests/browser/conftest.py provides one: Playwright's sync API cannot
+    run two instances in one thread, so the browser tests must share it."""
+    try:
+        yield request.getfixturevalue("playwright_sync")
+    except pytest.FixtureLookupError:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as own:
+            yield own
+
+
+@pytest.fixture
+def admin_service(short_tmp, free_port):
     """`codegen up` on a fresh instance with an admin, and jobs slowed down enough to be caught running."""
     require(Path(CHROMIUM).exists() and shutil.which("chromium") is not None,
             "no Chromium: apt-get install chromium")
@@ -103,57 +116,56 @@ def status_of(job_id: str) -> str:
         return session.get(Job, job_id).status
 
 
-def test_an_admin_filters_the_table_and_cancels_a_running_job(service):
-    from playwright.sync_api import expect, sync_playwright
+def test_an_admin_filters_the_table_and_cancels_a_running_job(admin_service, playwright):
+    from playwright.sync_api import expect
 
-    base, connection = service
+    base, connection = admin_service
     with db.Session() as session:
         finished_id = submit_job(session, connection, template_id="react-app", name="quick-app",
                                  options={"run_checks": False}).id
     wait_for(lambda: status_of(finished_id) == "completed", 60, "a first job to complete")
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        csp_errors = []
-        page.on("console", lambda message: csp_errors.append(message.text)
-                if "Content Security Policy" in message.text else None)
-        try:
-            page.goto(f"{base}/login?next=/admin/jobs")
-            page.fill("input[name=email]", EMAIL)
-            page.fill("input[name=password]", PASSWORD)
-            page.click("form button[type=submit]")
-            page.wait_for_url(f"{base}/admin/jobs")
-            expect(page.locator(f"#job-{finished_id} .badge")).to_have_text("completed")
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    page = browser.new_page()
+    csp_errors = []
+    page.on("console", lambda message: csp_errors.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    try:
+        page.goto(f"{base}/login?next=/admin/jobs")
+        page.fill("input[name=email]", EMAIL)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_url(f"{base}/admin/jobs")
+        expect(page.locator(f"#job-{finished_id} .badge")).to_have_text("completed")
 
-            # A job starts while the page is open; a worker cancels a job between steps, so catch it early.
-            with db.Session() as session:
-                running_id = submit_job(session, connection, template_id="fastapi-backend", name="slow-api").id
-            wait_for(lambda: status_of(running_id) == "running", what="the job to start")
+        # A job starts while the page is open; a worker cancels a job between steps, so catch it early.
+        with db.Session() as session:
+            running_id = submit_job(session, connection, template_id="fastapi-backend", name="slow-api").id
+        wait_for(lambda: status_of(running_id) == "running", what="the job to start")
 
-            # Filtering swaps the table in place and puts the filter in the address bar.
-            page.select_option("select[name=status]", "running")
-            page.wait_for_url("**/admin/jobs?status=running")
-            expect(page.locator(f"#job-{finished_id}")).to_have_count(0)
-            row = page.locator(f"#job-{running_id}")
-            expect(row.locator(".badge")).to_have_text("running")
-            expect(page.locator(".table-total")).to_contain_text("1 job match these filters")
+        # Filtering swaps the table in place and puts the filter in the address bar.
+        page.select_option("select[name=status]", "running")
+        page.wait_for_url("**/admin/jobs?status=running")
+        expect(page.locator(f"#job-{finished_id}")).to_have_count(0)
+        row = page.locator(f"#job-{running_id}")
+        expect(row.locator(".badge")).to_have_text("running")
+        expect(page.locator(".table-total")).to_contain_text("1 job matches these filters")
 
-            # Cancel asks first, in a panel above the table.
-            row.get_by_role("button", name="Cancel slow-api").click()
-            panel = page.locator("#job-actions-confirm")
-            expect(panel.get_by_role("heading")).to_have_text("Cancel 1 job?")
-            assert status_of(running_id) == "running"
-            panel.get_by_role("button", name="Yes, cancel 1 job").click()
-            expect(page.locator("#admin-jobs .notice")).to_contain_text("Cancelled 1 job.")
-            expect(panel).to_be_empty()
+        # Cancel asks first, in a panel above the table.
+        row.get_by_role("button", name="Cancel slow-api").click()
+        panel = page.locator("#job-actions-confirm")
+        expect(panel.get_by_role("heading")).to_have_text("Cancel 1 job?")
+        assert status_of(running_id) == "running"
+        panel.get_by_role("button", name="Yes, cancel 1 job").click()
+        expect(page.locator("#admin-jobs .notice")).to_contain_text("Cancelled 1 job.")
+        expect(panel).to_be_empty()
 
-            # The row keeps polling for itself until the worker has stopped the job.
-            expect(page.locator(f"#job-{running_id} .badge")).to_have_text("cancelled", timeout=30_000)
-            assert page.locator(f"#job-{running_id}").get_attribute("hx-trigger") is None
-            assert page.url.endswith("/admin/jobs?status=running")
-        finally:
-            browser.close()
+        # The row keeps polling for itself until the worker has stopped the job.
+        expect(page.locator(f"#job-{running_id} .badge")).to_have_text("cancelled", timeout=30_000)
+        assert page.locator(f"#job-{running_id}").get_attribute("hx-trigger") is None
+        assert page.url.endswith("/admin/jobs?status=running")
+    finally:
+        browser.close()
 
     assert status_of(running_id) == "cancelled"
     with db.Session() as session:
