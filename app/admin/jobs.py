@@ -9,7 +9,7 @@ import redis
 from flask import abort, flash, jsonify, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from werkzeug.datastructures import MultiDict
 
 from ..models import Job, JobStatus
@@ -19,7 +19,7 @@ from ..services import audit
 from ..services.jobs import JobStateError, cancel_job, delete_job, retry_job
 from ..web import error_response, get_redis, get_session, is_fragment_request, page_or_fragment, wants_json
 from . import bp
-from .job_query import SearchTooBroad
+from .job_query import ROW_COLUMNS, SearchTooBroad
 from .job_table import PAGE_SIZES, SORTS, STATUSES, JobFilters, JobPage, job_to_dict, labels_for, list_jobs
 from .keyset import CursorError, Total
 
@@ -122,15 +122,18 @@ def _jobs_json():
     })
 
 
-@bp.get("/jobs/<job_id>/row")
-def job_row(job_id: str):
-    """One row, polled by the table while its job is queued or running."""
+@bp.get("/jobs/live")
+def live_rows():
+    """Fresh rows for the jobs the table showed as queued or running, each swapped in by its id: one request
+    every two seconds for the whole table, however many of its rows are live."""
     if not is_fragment_request():
-        return redirect(url_for("admin.jobs", q=job_id))
+        return redirect(url_for("admin.jobs"))
+    ids = list(dict.fromkeys(request.args.getlist("live")))[:MAX_SELECTED]
     session = get_session()
-    job = session.get(Job, job_id)
-    owners, teams = labels_for(session, [job] if job else [])
-    response = make_response(render_template("admin/_job_row.html", job=job, job_id=job_id, owners=owners,
+    found = session.scalars(select(Job).options(load_only(*ROW_COLUMNS)).where(Job.id.in_(ids))).all() if ids else []
+    jobs = {job.id: job for job in found}
+    owners, teams = labels_for(session, found)
+    response = make_response(render_template("admin/_live_rows.html", ids=ids, jobs=jobs, owners=owners,
                                              teams=teams, back=list_url(request.headers.get("HX-Current-URL"))))
     response.vary.add("HX-Request")
     return response

@@ -93,3 +93,28 @@ def test_another_admin_also_gets_in(app):
     make_user("second-admin@example.com", role="admin")
     client = login(app.test_client(), "second-admin@example.com")
     assert client.get("/admin/users").status_code == 200
+
+
+def test_scripts_read_the_job_list_with_an_admins_api_key(app, admin_id, user_id):
+    from app.services.users import create_api_key
+
+    with db.Session.begin() as session:
+        _key, admin_key = create_api_key(session, session.get(User, admin_id), "monitoring")
+        _key, user_key = create_api_key(session, session.get(User, user_id), "laptop")
+        add_job(session, name="one", owner_id=user_id)
+    client = app.test_client()
+    json = {"Accept": "application/json"}
+
+    response = client.get("/admin/jobs", headers={**json, "X-API-Key": admin_key})
+    assert response.status_code == 200 and response.json["jobs"][0]["name"] == "one"
+    assert "Set-Cookie" not in response.headers  # the key signs in this request only
+    token = client.post("/api/auth/token", json={"api_key": admin_key}).json["access_token"]
+    assert client.get("/admin/jobs", headers={**json, "Authorization": f"Bearer {token}"}).status_code == 200
+
+    assert client.get("/admin/jobs", headers={**json, "X-API-Key": user_key}).status_code == 403
+    response = client.get("/admin/jobs", headers={**json, "X-API-Key": "cgs_not-a-key"})
+    assert response.status_code == 401 and response.json["success"] is False
+    # Changes need a browser session.
+    response = client.post("/admin/jobs/actions", headers={**json, "X-API-Key": admin_key},
+                           data={"action": "delete", "ids": "x", "confirmed": "1"})
+    assert response.status_code == 401

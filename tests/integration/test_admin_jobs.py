@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -218,32 +219,43 @@ def test_htmx_gets_the_table_alone_and_history_restores_get_the_page(admin_clien
     assert b"<html" in restore.data and b'id="job-filters"' in restore.data
 
 
-def test_rows_of_unfinished_jobs_poll_for_themselves_until_they_finish(admin_client):
+def test_rows_of_unfinished_jobs_are_refreshed_in_one_poll_until_they_finish(admin_client):
     with db.Session.begin() as session:
         running = add_job(session, name="busy", status="running")
+        waiting = add_job(session, name="waiting", status="queued")
         done = add_job(session, name="done")
-        running_id, done_id = running.id, done.id
+        running_id, waiting_id, done_id = running.id, waiting.id, done.id
     html = admin_client.get("/admin/jobs").data.decode()
-    running_row = html.split(f'<tr id="job-{running_id}"')[1].split(">")[0]
-    done_row = html.split(f'<tr id="job-{done_id}"')[1].split(">")[0]
-    assert f'hx-get="/admin/jobs/{running_id}/row"' in running_row and 'hx-trigger="every 2s"' in running_row
-    assert "hx-trigger" not in done_row
+    # One poller for the table; each live row carries its id for it.
+    assert html.count('hx-trigger="every 2s"') == 1
+    assert '<div id="live-rows" hx-get="/admin/jobs/live" hx-trigger="every 2s" hx-swap="none" ' \
+           'hx-include="#admin-jobs input[name=live]"' in html
+    live = re.findall(r'<input type="hidden" name="live" value="([0-9a-f]{32})">', html)
+    assert sorted(live) == sorted([running_id, waiting_id]) and done_id not in live
 
     with db.Session.begin() as session:
         from app.models import Job, utcnow
 
         job = session.get(Job, running_id)
         job.status, job.finished_at = "completed", utcnow()
-    row = admin_client.get(f"/admin/jobs/{running_id}/row", headers={"HX-Request": "true",
-                                                                       "HX-Current-URL": "http://x/admin/jobs?q=a"})
-    assert row.data.lstrip().startswith(f'<tr id="job-{running_id}"'.encode())
-    assert b"completed" in row.data and b"hx-trigger" not in row.data
-    assert b'name="back" value="/admin/jobs?q=a"' in row.data
-    assert "HX-Request" in row.headers["Vary"]
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://x/admin/jobs?q=a"}
+    response = admin_client.get(f"/admin/jobs/live?live={running_id}&live={waiting_id}", headers=headers)
+    body = response.data.decode()
+    assert f'<tr id="job-{running_id}" class="job-row completed" hx-swap-oob="true">' in body
+    assert f'<tr id="job-{waiting_id}" class="job-row queued" hx-swap-oob="true">' in body
+    assert body.count('name="live"') == 1  # only the queued job is still live
+    assert 'id="live-rows" hx-get="/admin/jobs/live"' in body and 'name="back" value="/admin/jobs?q=a"' in body
+    assert "HX-Request" in response.headers["Vary"]
+
+    with db.Session.begin() as session:
+        session.get(Job, waiting_id).status = "cancelled"
+    body = admin_client.get(f"/admin/jobs/live?live={waiting_id}", headers=headers).data.decode()
+    # Nothing is live any more: the poller comes back without its trigger, and stops.
+    assert '<div id="live-rows" hx-swap-oob="true"></div>' in body
 
 
-def test_a_row_of_a_deleted_job_says_so_and_stops_polling(admin_client):
-    row = admin_client.get("/admin/jobs/" + "0" * 32 + "/row", headers={"HX-Request": "true"})
-    assert row.status_code == 200 and b"was deleted" in row.data and b"hx-trigger" not in row.data
-    plain = admin_client.get("/admin/jobs/abc/row")
-    assert plain.status_code == 302 and plain.headers["Location"].endswith("/admin/jobs?q=abc")
+def test_a_live_row_of_a_deleted_job_says_so(admin_client):
+    gone = "0" * 32
+    body = admin_client.get(f"/admin/jobs/live?live={gone}", headers={"HX-Request": "true"}).data.decode()
+    assert f'<tr id="job-{gone}" class="job-row gone" hx-swap-oob="true">' in body and "was deleted" in body
+    assert admin_client.get(f"/admin/jobs/live?live={gone}").status_code == 302
