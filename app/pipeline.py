@@ -28,6 +28,7 @@ def run_pipeline(ctx: PipelineContext) -> None:
             tester.run(ctx)
         problems = problems_of(ctx)
         if not problems:
+            ctx.check_cancelled()  # a cancel that arrived during the last check still wins
             return
         if not ctx.provider.is_llm or ctx.repair_round >= ctx.max_repair_rounds:
             first = problems.splitlines()[0]

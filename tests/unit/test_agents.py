@@ -189,3 +189,20 @@ def test_cancel_stops_between_steps():
     with pytest.raises(JobCancelled):
         run_pipeline(ctx)
     assert ctx.emit == []
+
+
+def test_a_cancel_during_the_last_check_still_cancels():
+    events = Events()
+
+    def tester_finished() -> bool:  # the person presses cancel while the last check runs
+        return any(e["agent"] == "tester" and e["status"] in ("completed", "failed") for e in events)
+
+    ctx = PipelineContext(job_id="j", request={"template_id": "fastapi-backend", "name": "todo-api",
+                                               "entities": [TASK]},
+                          provider=make_provider("offline"), emit=events, run_checks=False,
+                          is_cancelled=tester_finished)
+
+    from app.agents import JobCancelled
+
+    with pytest.raises(JobCancelled):
+        run_pipeline(ctx)
