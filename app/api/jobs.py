@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 from flask import g, jsonify, request, send_file
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import and_, or_
+from sqlalchemy import Select, or_, select, tuple_
 from werkzeug.utils import secure_filename
 
-from ..access import can_manage, can_view, visible_jobs
+from ..access import can_manage, can_view
 from ..artifacts import list_files, read_blob
 from ..extensions import limiter
 from ..models import Job, JobStatus, User
@@ -33,7 +33,7 @@ from .idempotency import Reservation, fingerprint, requested_key
 from .openapi import IDEMPOTENCY_KEY, operation
 from .responses import FileList, JobActionResponse, JobCreated, JobList, JobResponse, Status, job_links, job_out
 
-CREATE_ERRORS = (400, 404, 409, 413, 415, 422, 429, 503)
+CREATE_ERRORS = (400, 409, 413, 415, 422, 429, 503)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Microseconds (up to year 2286) and a job id: any string of this shape is a valid place to start a page.
 CURSOR_PATTERN = r"^[0-9]{1,16}_[0-9a-f]{1,32}$"
@@ -166,20 +166,42 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     return EPOCH + timedelta(microseconds=int(micros)), job_id
 
 
+def _visible_page(user: User, args: JobListQuery) -> list[Job]:
+    """One page (plus one row) of `visible_jobs(user)`, newest first, as index range scans.
+
+    The rule is access.visible_jobs's: own jobs, the teams' jobs, every job for an admin. Written as one
+    `owner OR team` query, SQLite (which keeps no statistics) unions both indexes and sorts everything the
+    user can see (1.5 s for a million jobs); as two queries, each walks one index in order and stops at
+    the page's end, and the two short lists are merged here.
+    """
+
+    def page(query: Select) -> Select:
+        if args.status:
+            query = query.where(Job.status == args.status)
+        if args.template_id:
+            query = query.where(Job.template_id == args.template_id)
+        if args.cursor:
+            query = query.where(tuple_(Job.created_at, Job.id) < tuple_(*decode_cursor(args.cursor)))
+        return query.order_by(Job.created_at.desc(), Job.id.desc()).limit(args.limit + 1)
+
+    session = get_session()
+    if user.is_admin:
+        return list(session.scalars(page(select(Job))))
+    jobs = list(session.scalars(page(select(Job).where(Job.owner_id == user.id))))
+    team_ids = [team.id for team in user.teams]
+    if team_ids:
+        others = or_(Job.owner_id != user.id, Job.owner_id.is_(None))
+        jobs += session.scalars(page(select(Job).where(Job.team_id.in_(team_ids), others)))
+        jobs.sort(key=lambda job: (job.created_at, job.id), reverse=True)
+    return jobs[:args.limit + 1]
+
+
 @bp.get("/jobs")
 @operation("List your jobs", query=JobListQuery, responses={200: JobList}, errors=(422,))
 def list_jobs():
     """Newest first: your jobs, your teams' jobs, or every job for an admin. Follow `pagination.next`."""
     args = query_args(JobListQuery)
-    query = visible_jobs(current_user())
-    if args.status:
-        query = query.where(Job.status == args.status)
-    if args.template_id:
-        query = query.where(Job.template_id == args.template_id)
-    if args.cursor:
-        created, job_id = decode_cursor(args.cursor)
-        query = query.where(or_(Job.created_at < created, and_(Job.created_at == created, Job.id < job_id)))
-    jobs = get_session().scalars(query.order_by(Job.created_at.desc(), Job.id.desc()).limit(args.limit + 1)).all()
+    jobs = _visible_page(current_user(), args)
     page, more = jobs[:args.limit], len(jobs) > args.limit
     cursor = encode_cursor(page[-1]) if more else None
     next_url = None

@@ -1,6 +1,6 @@
 """Service figures for `/api/stats` and `/metrics`: jobs per status, durations, tokens, cost, queue and workers.
 
-The job figures come from two indexed queries (see `ix_jobs_status_usage` and `ix_jobs_status_finished`)
+The job figures come from two indexed queries (`ix_jobs_status_usage`, `ix_jobs_status_created`)
 and are shared through Redis for FRESH_S seconds, so that at most one process per FRESH_S runs them,
 however many requests and scrapes arrive. docs/benchmarks.md has the timings at a million jobs.
 """
@@ -19,7 +19,7 @@ from typing import Any
 import psutil
 import redis
 from rq import Worker
-from sqlalchemy import Float, cast, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from ..agents import PIPELINE
@@ -48,34 +48,35 @@ def percentile(ordered: list[float], fraction: float) -> float | None:
     return ordered[int(rank) - 1]
 
 
+def totals_by_status() -> Select:
+    """Count, tokens and cost per status: one scan of the covering index ix_jobs_status_usage."""
+    return (select(Job.status, func.count(), func.coalesce(func.sum(Job.tokens_in), 0),
+                   func.coalesce(func.sum(Job.tokens_out), 0), func.coalesce(func.sum(Job.cost_usd), 0.0))
+            .group_by(Job.status))
+
+
+def recent_durations() -> Select:
+    """Durations of the newest completed jobs, newest first through ix_jobs_status_created.
+
+    Newest by creation, not by finish: no index leads with (status, finished_at), and the two orders
+    barely differ. No `duration_ms IS NOT NULL` here: that range would tempt SQLite, which keeps no
+    statistics, into ix_jobs_status_duration and a sort of every completed job.
+    """
+    return (select(Job.duration_ms).where(Job.status == JobStatus.COMPLETED.value)
+            .order_by(Job.created_at.desc()).limit(DURATION_SAMPLE))
+
+
 def compute_job_figures(session: Session) -> dict[str, Any]:
     """Jobs per status, token and cost totals, and completed-job durations, straight from the database."""
     by_status = {status.value: 0 for status in JobStatus}
     tokens_in = tokens_out = 0
     cost = 0.0
-    rows = session.execute(
-        select(Job.status, func.count(), func.coalesce(func.sum(Job.tokens_in), 0),
-               func.coalesce(func.sum(Job.tokens_out), 0), func.coalesce(func.sum(Job.cost_usd), 0.0))
-        .group_by(Job.status)
-    )
-    for status, count, t_in, t_out, spent in rows:
+    for status, count, t_in, t_out, spent in session.execute(totals_by_status()):
         by_status[status] = by_status.get(status, 0) + count
         tokens_in += int(t_in)
         tokens_out += int(t_out)
         cost += float(spent)
-
-    dialect = session.get_bind().dialect.name
-    recent = (
-        select(Job.finished_at, Job.started_at)
-        .where(Job.status == JobStatus.COMPLETED.value, Job.finished_at.is_not(None), Job.started_at.is_not(None))
-        # Newest by creation, not by finish: ix_jobs_status_created serves this in ~13 ms at a million jobs,
-        # where ordering by finished_at sorts every completed job (~1 s); the two orders barely differ.
-        .order_by(Job.created_at.desc()).limit(DURATION_SAMPLE).subquery()
-    )
-    seconds = (func.julianday(recent.c.finished_at) - func.julianday(recent.c.started_at)) * 86400.0 \
-        if dialect == "sqlite" else cast(func.extract("epoch", recent.c.finished_at - recent.c.started_at), Float)
-    durations = sorted(max(0.0, float(value)) for value in session.scalars(select(seconds)))
-
+    durations = sorted(ms / 1000 for ms in session.scalars(recent_durations()) if ms is not None)
     return {
         "by_status": by_status,
         "total": sum(by_status.values()),

@@ -258,6 +258,26 @@ def test_pages_follow_the_next_link_without_gap_or_overlap(api):
     assert seen == list(reversed(ids))
 
 
+def test_pages_merge_own_and_team_jobs_in_order(api, other_api, user_id, other_user_id):
+    team_id = make_team("crew", user_id, other_user_id)
+    ids = []
+    for n in range(6):  # alternate between mine and a teammate's, shared or not
+        caller = api if n % 2 == 0 else other_api
+        ids.append(submit(caller, {**JOB, "team_id": team_id} if n % 3 else JOB))
+        set_status(ids[-1], JobStatus.COMPLETED)
+    visible = [job_id for n, job_id in enumerate(ids) if n % 2 == 0 or n % 3]
+
+    seen, url = [], "/api/jobs?limit=1"
+    while url:
+        body = api.get(url).get_json()
+        seen += [j["id"] for j in body["jobs"]]
+        url = body["pagination"]["next"]
+
+    assert seen == list(reversed(visible))
+    assert [j["id"] for j in api.get("/api/jobs?limit=2&status=completed").get_json()["jobs"]] == \
+        list(reversed(visible))[:2]
+
+
 @pytest.mark.parametrize(("query", "field"), [("limit=0", "limit"), ("limit=many", "limit"),
                                               ("status=lost", "status"), ("cursor=%%%", "cursor")])
 def test_a_bad_query_parameter_is_422_naming_it(api, query, field):
