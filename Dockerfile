@@ -108,4 +108,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # gevent holds WebSockets cheaply; 10,000 connections per worker instead of the default 1,000
 # (docs/benchmarks.md). All web processes must share one SECRET_KEY.
 CMD ["gunicorn", "--worker-class", "gevent", "--worker-connections", "10000", "--workers", "2", \
-     "--bind", "0.0.0.0:5000", "--no-control-socket", "--access-logfile", "-", "app.wsgi:app"]
+     "--bind", "0.0.0.0:5000", "--no-control-socket", "app.wsgi:app"]

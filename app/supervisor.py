@@ -110,7 +110,7 @@ class Supervisor:
             ))
         bind = f"{self.settings.host}:{self.settings.port}"
         gunicorn = [python, "-m", "gunicorn", "--bind", bind, "--workers", str(self.web_workers),
-                    "--worker-class", self.worker_class, "--graceful-timeout", "5", "--access-logfile", "-",
+                    "--worker-class", self.worker_class, "--graceful-timeout", "5",
                     "--no-control-socket"]
         if self.worker_class == "gevent":
             gunicorn += ["--worker-connections", "10000"]

@@ -21,6 +21,7 @@ from ..access import can_view
 from ..artifacts import list_files
 from ..events import Event, wait_events
 from ..extensions import sock
+from ..metrics import recorder
 from ..models import Job
 from ..services.sharing import shared_job
 from ..web import get_redis, get_session
@@ -74,6 +75,7 @@ def admit_socket():
 @sock.route("/ws/jobs/<job_id>", bp=bp)
 def live(ws, job_id: str) -> None:
     feed = JobFeed(job_id, g.live_viewer, get_redis(timeout_s=BLOCK_MS / 1000 + 5))
+    recorder.socket_opened("/ws/jobs")
     try:
         ws.send(feed.snapshot())
         while not feed.finished and ws.connected:
@@ -84,6 +86,8 @@ def live(ws, job_id: str) -> None:
         # 1011 makes the htmx ws extension reconnect (with backoff); the next connect starts from the full state.
         ws.close(reason=1011, message="progress events are unavailable; reconnecting")
         return
+    finally:
+        recorder.socket_closed("/ws/jobs")
     ws.close(reason=1000, message="job finished")
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from ..queues import QueueUnavailable
 from ..services import audit
-from ..services.jobs import JobStateError, cancel_job, retry_job
+from ..services.jobs import JobLimitReached, JobStateError, cancel_job, retry_request
 from ..web import error_page, get_redis, get_session, is_fragment_request, page_or_fragment
 from . import bp
 from .listing import STATUSES, job_page
@@ -78,8 +78,8 @@ def retry(job_id: str):
     job = _managed_job(job_id)
     session = get_session()
     try:
-        new_job = retry_job(session, get_redis(), job)
-    except JobStateError as exc:
+        new_job = retry_request(session, get_redis(), job, current_user)
+    except (JobStateError, JobLimitReached) as exc:
         flash(f"This job cannot be retried: {exc}.")
         return redirect(url_for("jobs.show", job_id=job.id), 303)
     except QueueUnavailable:

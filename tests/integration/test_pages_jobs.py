@@ -221,3 +221,15 @@ def test_files_of_a_finished_job_link_to_their_view(owner_client, user_id, redis
     assert f'hx-get="/jobs/{job_id}/files/app/main.py" hx-target="#file-view"' in body
     assert 'summary>app/</summary>' in body
 
+
+
+def test_retry_respects_the_cap_on_jobs_queued_or_running(owner_client, user_id):
+    failed_id = make_job(user_id, status="failed", options={"run_checks": False})
+    for _ in range(5):
+        make_job(user_id, status="queued")
+
+    response = owner_client.post(f"/jobs/{failed_id}/retry")
+
+    assert response.status_code == 303 and response.location == f"/jobs/{failed_id}"
+    assert "5 jobs are already queued or running" in owner_client.get(f"/jobs/{failed_id}").get_data(as_text=True)
+    assert audit_actions() == []
