@@ -10,6 +10,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from app import create_app, db
+from app.metrics import recorder
 from app.models import Base
 from app.redis_server import EmbeddedRedis
 from app.settings import load_settings
@@ -27,6 +28,8 @@ def redis_server(tmp_path_factory) -> EmbeddedRedis:
 @pytest.fixture
 def redis_conn(redis_server) -> redis.Redis:
     connection = redis.Redis.from_url(redis_server.url)
+    # Request counts an earlier test left in this process's memory must not land in this test's Redis.
+    recorder.flush(connection)
     connection.flushall()
     yield connection
     connection.close()
