@@ -54,7 +54,7 @@ LABEL org.opencontainers.image.title="Codegen Studio" \
 
 # PYTHONPATH=/app: the package is imported from /app, not from the copy that `pip install .`
 # put in site-packages, because it finds migrations/, templates/ and static/ beside itself
-# (app/migrate.py, create_app()). Without it `codegen db upgrade` looks in site-packages.
+# (app/ops/migrate.py, create_app()). Without it `codegen db upgrade` looks in site-packages.
 # HOST/PORT serve `codegen up`; the default command binds 0.0.0.0:5000 itself.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/app \
@@ -108,4 +108,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # gevent holds WebSockets cheaply; 10,000 connections per worker instead of the default 1,000
 # (docs/benchmarks.md). All web processes must share one SECRET_KEY.
 CMD ["gunicorn", "--worker-class", "gevent", "--worker-connections", "10000", "--workers", "2", \
-     "--bind", "0.0.0.0:5000", "--no-control-socket", "app.wsgi:app"]
+     "--bind", "0.0.0.0:5000", "--no-control-socket", "app.web.wsgi:app"]

@@ -25,9 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from app import create_app, db  # noqa: E402
-from app.admin.job_table import ordering  # noqa: E402
-from app.migrate import upgrade  # noqa: E402
-from app.redis_server import EmbeddedRedis  # noqa: E402
+from app.ops.embedded_redis import EmbeddedRedis  # noqa: E402
+from app.ops.migrate import upgrade  # noqa: E402
+from app.services.job_listing import ordering  # noqa: E402
 from app.settings import load_settings  # noqa: E402
 
 PASSWORD = "bench password 1"

@@ -14,8 +14,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.providers import make_provider
-from app.runner import new_context, run_context
+from app.generation.providers import make_provider
+from app.generation.runner import new_context, run_context
 from app.settings import load_settings
 
 ENTITIES = [{"name": "Task", "fields": [{"name": "title"}, {"name": "done", "type": "bool"},

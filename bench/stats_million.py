@@ -30,7 +30,7 @@ from sqlalchemy import create_engine  # noqa: E402
 
 from app import create_app, db  # noqa: E402
 from app.models import Base, User  # noqa: E402
-from app.redis_server import EmbeddedRedis  # noqa: E402
+from app.ops.embedded_redis import EmbeddedRedis  # noqa: E402
 from app.services import stats as stats_service  # noqa: E402
 from app.services.users import create_api_key  # noqa: E402
 from app.settings import load_settings  # noqa: E402

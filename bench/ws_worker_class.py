@@ -160,7 +160,7 @@ async def measure(name: str, args: list[str], options: argparse.Namespace, workd
     env = {**os.environ, "INSTANCE_PATH": str(workdir / name), "DATABASE_URL": f"sqlite:///{workdir}/b.db",
            "REDIS_URL": "redis://127.0.0.1:1", "PYTHONUNBUFFERED": "1"}
     argv = [sys.executable, "-m", "gunicorn", "--no-control-socket", "--bind", f"{HOST}:{port}", "--workers", "2",
-            "--graceful-timeout", "5", *args, "app.wsgi:app"]
+            "--graceful-timeout", "5", *args, "app.web.wsgi:app"]
     log = (workdir / f"{name}.log").open("w")
     server = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log, stderr=log, process_group=0)
     sockets: list[ClientConnection] = []

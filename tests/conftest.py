@@ -10,9 +10,9 @@ import redis
 from sqlalchemy import create_engine, text
 
 from app import create_app, db
-from app.metrics import recorder
 from app.models import Base
-from app.redis_server import EmbeddedRedis
+from app.ops.embedded_redis import EmbeddedRedis
+from app.ops.metrics import recorder
 from app.settings import load_settings
 from tests.helpers import require
 
@@ -156,7 +156,7 @@ def run_jobs(connection) -> None:
     """Drain the queue with a real RQ worker in this process."""
     from rq import SimpleWorker
 
-    from app.queues import QUEUE_NAME
+    from app.services.queues import QUEUE_NAME
 
     SimpleWorker([QUEUE_NAME], connection=connection).work(burst=True)
 
@@ -165,7 +165,7 @@ def run_jobs(connection) -> None:
 def completed_job_id(app, settings, redis_conn, user_id) -> str:
     """A fastapi-backend job of the owner, run to `completed` by a real worker (checks off, for speed)."""
     from app.services.jobs import submit_job
-    from app.tasks import configure_runtime
+    from app.worker.tasks import configure_runtime
 
     configure_runtime(settings)
     with db.Session() as session:

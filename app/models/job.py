@@ -10,7 +10,7 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, Numeric, Strin
 from sqlalchemy import inspect as inspect_object
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, new_id, utcnow
+from app.models.base import Base, UTCDateTime, new_id, utcnow
 
 
 class JobStatus(enum.StrEnum):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, UTCDateTime, utcnow
+from app.models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("user", "admin")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry, User
+from app.models import AuditEntry, User
 
 
 def record(session: Session, action: str, *, actor: User | None = None, actor_email: str | None = None,

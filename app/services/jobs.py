@@ -12,10 +12,10 @@ from rq.job import JobStatus as RQStatus
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..events import Event, append_event
-from ..models import Job, JobStatus, User, utcnow
-from ..queues import QueueUnavailable, job_queue
-from ..schemas import AddEntity, AddField, Change, ImproveRequest, JobRequest, RemoveEntity, SetFeature
+from app.generation.request import AddEntity, AddField, Change, ImproveRequest, JobRequest, RemoveEntity, SetFeature
+from app.models import Job, JobStatus, User, utcnow
+from app.services.events import Event, append_event
+from app.services.queues import QueueUnavailable, job_queue
 
 log = logging.getLogger(__name__)
 
@@ -60,9 +60,9 @@ def enqueue_job(session: Session, connection: redis.Redis, job: Job) -> None:
     """Hand a committed job to RQ; if Redis refuses, the job ends `failed` and QueueUnavailable is raised."""
     try:
         job_queue(connection).enqueue(
-            "app.tasks.run_job", job.id, job_id=job.id, job_timeout=JOB_TIMEOUT_S,
+            "app.worker.tasks.run_job", job.id, job_id=job.id, job_timeout=JOB_TIMEOUT_S,
             result_ttl=3600, failure_ttl=7 * 24 * 3600,
-            on_failure=Callback("app.tasks.on_rq_failure"),
+            on_failure=Callback("app.worker.tasks.on_rq_failure"),
             description=f"{job.template_id}: {job.name}",
         )
     except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -247,7 +247,7 @@ def delete_job(session: Session, connection: redis.Redis, job: Job) -> None:
     """
     from sqlalchemy import delete
 
-    from ..events import stream_key
+    from app.services.events import stream_key
 
     if not job.job_status.is_final:
         raise JobStateError(f"job {job.id} is still {job.status}; cancel it first")

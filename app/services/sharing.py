@@ -8,8 +8,8 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Job, User
-from . import audit
+from app.models import Job, User
+from app.services import audit
 
 # 32 random bytes: 256 bits, far beyond guessing, as 43 URL-safe characters.
 TOKEN_BYTES = 32

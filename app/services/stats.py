@@ -22,9 +22,9 @@ from rq import Worker
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from ..agents import PIPELINE
-from ..models import Job, JobStatus
-from ..queues import QUEUE_NAME, job_queue
+from app.generation.agents import agent_names
+from app.models import Job, JobStatus
+from app.services.queues import QUEUE_NAME, job_queue
 
 log = logging.getLogger(__name__)
 
@@ -167,7 +167,7 @@ def service_stats(session_factory: Callable[[], Session], connection: redis.Redi
         "queue": {"name": queue["queue_name"], "depth": queue["queue_depth"]},
         "workers": queue["workers"],
         "system": system_figures(path),
-        "agents": {"active": counts["running"], "total_agents": len(PIPELINE), "names": list(PIPELINE)},
+        "agents": {"active": counts["running"], "total_agents": len(agent_names()), "names": list(agent_names())},
         "as_of": datetime.fromtimestamp(figures["computed_at"], UTC).isoformat().replace("+00:00", "Z"),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Team, User
+from app.models import Team, User
 
 
 class TeamError(ValueError):

@@ -9,10 +9,10 @@ from datetime import timedelta
 from werkzeug.serving import make_server
 
 from app import db
-from app.artifacts import sha256_hex, store_files
-from app.events import Event, append_event
+from app.generation.packaging import build_zip
 from app.models import Blob, Job, Team, User, utcnow
-from app.packaging import build_zip
+from app.services.artifacts import sha256_hex, store_files
+from app.services.events import Event, append_event
 
 HX = {"HX-Request": "true"}
 

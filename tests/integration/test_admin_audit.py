@@ -27,7 +27,7 @@ def shown(client, url: str) -> list[int]:
 
 
 def test_entries_are_newest_first_and_paged_without_gaps(admin_client, monkeypatch):
-    from app.admin import audit
+    from app.web.admin import audit
 
     monkeypatch.setattr(audit, "PER_PAGE", 4)
     ids = add_entries(6, at=T0) + add_entries(5)  # ties on the time are broken by id

@@ -7,8 +7,8 @@ from rq.job import Job as RQJob
 from sqlalchemy import func, select
 
 from app import db
-from app.events import stream_key
 from app.models import AuditEntry, Job, JobEvent, JobFile
+from app.services.events import stream_key
 from app.services.jobs import cancel_key, submit_job
 from tests.integration.admin_support import add_job, row_ids
 

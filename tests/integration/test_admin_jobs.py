@@ -89,7 +89,7 @@ def test_search_by_id_prefix_exact_name_or_name_prefix(admin_client):
 
 
 def test_a_prefix_matching_too_many_jobs_asks_for_more(admin_client, monkeypatch):
-    from app.admin import job_query
+    from app.services import job_search as job_query
 
     monkeypatch.setattr(job_query, "PREFIX_MATCH_LIMIT", 3)
     add_jobs(4, name="shop")
@@ -195,7 +195,7 @@ def test_json_answers_in_the_seed_shape(admin_client, user_id):
 
 
 def test_counts_stop_at_the_cap(admin_client, monkeypatch):
-    from app.admin import keyset
+    from app.services import keyset
 
     monkeypatch.setattr(keyset, "COUNT_CAP", 4)
     add_jobs(6, status="failed")

@@ -7,7 +7,7 @@ from datetime import datetime
 from alembic import command
 from sqlalchemy import create_engine, text
 
-from app.migrate import alembic_config, upgrade
+from app.ops.migrate import alembic_config, upgrade
 
 
 def test_finished_jobs_get_their_duration_when_migrating(database_url):

@@ -10,10 +10,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from app.admin.job_query import count_lead, filtered_query, page_lead
-from app.admin.job_table import JobFilters, ordering
-from app.migrate import upgrade
 from app.models import Job
+from app.ops.migrate import upgrade
+from app.services.job_listing import JobFilters, ordering
+from app.services.job_search import count_lead, filtered_query, page_lead
 from app.services.users import create_user
 
 
@@ -82,7 +82,7 @@ def test_a_page_walks_the_right_index(sqlite_session, params, walk, sorted_after
 
 
 def test_a_date_range_holding_many_jobs_is_checked_along_the_cost_index(sqlite_session, monkeypatch):
-    from app.admin import job_query
+    from app.services import job_search as job_query
 
     monkeypatch.setattr(job_query, "SORT_LIMIT", -1)  # as if the range held more jobs than a page may sort
     found = plan(sqlite_session, "from=2025-01-01&to=2025-06-30&sort=cost")

@@ -79,7 +79,7 @@ def test_parts_refresh_themselves_with_htmx(admin_client):
 
 
 def test_job_figures_are_shared_for_a_minute_then_recomputed_once(admin_client, redis_conn):
-    from app.admin import stats
+    from app.web.admin import stats
 
     admin_client.get("/admin/stats")
     assert redis_conn.exists(stats.FIGURES_KEY)

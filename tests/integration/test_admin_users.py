@@ -52,7 +52,7 @@ def test_filter_by_role_state_and_e_mail(admin_client, user_id, other_user_id):
 
 
 def test_users_are_paged_by_e_mail(app, admin_client, admin_id, monkeypatch):
-    from app.admin import accounts
+    from app.services import accounts
 
     monkeypatch.setattr(accounts, "USERS_PER_PAGE", 2)
     for i in range(4):

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from app import db
 from app.models import AuditEntry, Job, JobStatus
-from app.queues import QUEUE_NAME, job_queue
 from app.services.jobs import create_job, finish_job, submit_job
-from app.tasks import configure_runtime
+from app.services.queues import QUEUE_NAME, job_queue
+from app.worker.tasks import configure_runtime
 
 
 @pytest.fixture(autouse=True)

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from app import create_app, db
-from app.api.auth import TOKEN_LIFETIME_S, issue_token
 from app.models import ApiKey, AuditEntry, User, utcnow
+from app.web.api.auth import TOKEN_LIFETIME_S, issue_token
 from tests.integration.api_support import key_headers, make_key
 
 

@@ -8,11 +8,11 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from app import create_app, db
-from app.artifacts import list_files
 from app.models import AuditEntry, Job, JobStatus, utcnow
-from app.queues import QUEUE_NAME
+from app.services.artifacts import list_files
 from app.services.jobs import cancel_key
-from app.tasks import configure_runtime
+from app.services.queues import QUEUE_NAME
+from app.worker.tasks import configure_runtime
 from tests.conftest import run_jobs
 from tests.integration.api_support import JOB, Api, make_key, make_team
 
@@ -206,8 +206,8 @@ def test_a_refused_request_frees_its_idempotency_key(api):
 
 
 def test_a_request_still_in_progress_with_the_key_is_409(api, redis_conn, user_id):
-    from app.api.idempotency import Reservation, fingerprint
-    from app.schemas import JobRequest
+    from app.generation.request import JobRequest
+    from app.web.api.idempotency import Reservation, fingerprint
 
     Reservation(redis_conn, user_id, "busy", fingerprint("create", JobRequest(**JOB).model_dump_json())).claim()
 

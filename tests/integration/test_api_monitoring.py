@@ -11,13 +11,13 @@ from rq import SimpleWorker
 from sqlalchemy import select
 
 from app import create_app, db
-from app.api.openapi import document
-from app.logging import JsonFormatter
-from app.metrics import Recorder
 from app.models import Job, JobStatus, utcnow
-from app.queues import QUEUE_NAME
+from app.ops.logs import JsonFormatter
+from app.ops.metrics import Recorder
 from app.services import stats as stats_service
-from app.tasks import configure_runtime
+from app.services.queues import QUEUE_NAME
+from app.web.api.openapi import document
+from app.worker.tasks import configure_runtime
 from tests.conftest import run_jobs
 from tests.integration.api_support import JOB, Api, key_headers, make_key
 
@@ -296,7 +296,7 @@ def test_the_request_id_follows_the_job_into_the_worker_logs(api, settings, redi
 
     run_jobs(redis_conn)
 
-    worker_lines = [e for e in json_log() if e["logger"] == "app.tasks"]
+    worker_lines = [e for e in json_log() if e["logger"] == "app.worker.tasks"]
     assert {e["message"] for e in worker_lines} >= {f"job {job_id} started", f"job {job_id} ended completed"}
     assert all(e["request_id"] == "submit-42" and e["job_id"] == job_id for e in worker_lines)
     with db.Session() as session:

@@ -4,9 +4,9 @@ import threading
 
 import pytest
 
-from app import events
-from app.events import Event, append_event, history, read_events, stored_events, wait_events
 from app.models import Job
+from app.services import events
+from app.services.events import Event, append_event, history, read_events, stored_events, wait_events
 
 
 @pytest.fixture

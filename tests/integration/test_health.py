@@ -7,8 +7,8 @@ from rq import SimpleWorker
 from sqlalchemy import event
 
 from app import create_app, db
-from app.queues import QUEUE_NAME
-from app.redis_server import EmbeddedRedis
+from app.ops.embedded_redis import EmbeddedRedis
+from app.services.queues import QUEUE_NAME
 
 
 def test_health_reports_every_component_in_the_seed_shape(client, redis_conn):

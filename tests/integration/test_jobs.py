@@ -6,10 +6,9 @@ from rq import Queue, SimpleWorker
 from rq.job import Job as RQJob
 from sqlalchemy import func, select
 
-from app import artifacts
-from app.events import read_events, stored_events
 from app.models import Blob, Job, JobStatus
-from app.queues import QUEUE_NAME, QueueUnavailable
+from app.services import artifacts
+from app.services.events import read_events, stored_events
 from app.services.jobs import (
     JobStateError,
     cancel_job,
@@ -17,7 +16,8 @@ from app.services.jobs import (
     retry_job,
     submit_job,
 )
-from app.tasks import configure_runtime, run_job
+from app.services.queues import QUEUE_NAME, QueueUnavailable
+from app.worker.tasks import configure_runtime, run_job
 from tests.openai_server import OpenAIServer
 
 QUICK = {"run_checks": False}

@@ -4,8 +4,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
 
-from app.migrate import upgrade
 from app.models import Base
+from app.ops.migrate import upgrade
 
 
 def test_upgrade_head_matches_the_models(database_url):

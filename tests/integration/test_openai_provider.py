@@ -4,10 +4,10 @@ import time
 
 import pytest
 
-from app.agents import PipelineContext, get_agent
-from app.agents.base import STREAM_EVENT_INTERVAL_S
-from app.providers import Budget, BudgetExceeded, ProviderError, Task, make_provider
-from app.providers.openai_compat import cost_of
+from app.generation.agents import PipelineContext, get_agent
+from app.generation.agents.base import STREAM_EVENT_INTERVAL_S
+from app.generation.providers import Budget, BudgetExceeded, ProviderError, Task, make_provider
+from app.generation.providers.openai_compat import cost_of
 from tests.openai_server import OpenAIServer, Reply
 
 

@@ -6,7 +6,8 @@ import zipfile
 
 import pytest
 
-from app import artifacts, db
+from app import db
+from app.services import artifacts
 from tests.integration.pages_support import HX, add_files, assert_fragment, assert_page, get_job, make_job
 
 EVIL_HTML = b"<!doctype html><script>alert(document.cookie)</script><img src=x onerror=alert(1)>\n"

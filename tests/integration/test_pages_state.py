@@ -1,8 +1,8 @@
 """The job page's state folded from a job row and its events (pure: no database, no Redis)."""
 
-from app.events import Event
-from app.jobs.state import build_state, build_tree
 from app.models import Job
+from app.services.events import Event
+from app.web.jobs.state import build_state, build_tree
 
 
 def job(**fields) -> Job:

@@ -6,10 +6,10 @@ import zipfile
 
 import pytest
 
-from app.agents import PIPELINE
-from app.packaging import build_zip
-from app.providers import make_provider
-from app.runner import new_context, run_context
+from app.generation.agents import agent_names
+from app.generation.packaging import build_zip
+from app.generation.providers import make_provider
+from app.generation.runner import new_context, run_context
 from app.settings import load_settings
 from tests.helpers import require
 
@@ -52,7 +52,7 @@ def test_fastapi_backend_project_passes_its_own_tests(env_cache, tmp_path):
     assert check.ok and check.passed >= 10 and check.failed == 0, check.output
     assert ctx.verified
     started = [e["agent"] for e in events if e["type"] == "agent" and e["status"] == "started"]
-    assert started == list(PIPELINE)
+    assert started == list(agent_names())
 
 
 @pytest.mark.node
@@ -101,7 +101,7 @@ def test_a_broken_requirements_file_is_caught(env_cache, tmp_path):
     ctx.files["requirements.txt"] += "this-package-does-not-exist-anywhere==9.9.9\n"
     ctx.run_checks = True
 
-    from app.agents import get_agent
+    from app.generation.agents import get_agent
 
     get_agent("tester").run(ctx)
 

@@ -6,7 +6,7 @@ import time
 
 import psutil
 
-from app.sandbox import EnvCache, run_limited
+from app.generation.sandbox import EnvCache, run_limited
 
 
 def test_the_service_secrets_do_not_reach_the_project(tmp_path, monkeypatch):

@@ -10,8 +10,8 @@ import websocket
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import create_app
-from app.events import stream_key
-from app.tasks import configure_runtime
+from app.services.events import stream_key
+from app.worker.tasks import configure_runtime
 from tests.conftest import run_jobs
 from tests.integration.api_support import JOB, Api, LiveServer, make_key
 
@@ -127,7 +127,7 @@ def test_misbehaving_clients_are_closed_with_a_clear_reason(server, user_id, mes
 
 
 def test_the_subscription_past_the_limit_closes_the_socket(server, user_id):
-    from app.realtime import MAX_SUBSCRIPTIONS
+    from app.web.realtime import MAX_SUBSCRIPTIONS
 
     ids = [add_job(user_id) for _ in range(MAX_SUBSCRIPTIONS + 1)]
     ws = signed_in(server, make_key(user_id))

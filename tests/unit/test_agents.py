@@ -4,11 +4,11 @@ import json
 
 import pytest
 
-from app.agents import PIPELINE, PipelineContext, PipelineError, PlannedFile, get_agent
-from app.agents.coder import MAX_FILE_BYTES, waves
-from app.pipeline import run_pipeline
-from app.providers import Usage, make_provider
-from app.static_checks import check_files
+from app.generation.agents import PipelineContext, PipelineError, PlannedFile, agent_names, get_agent
+from app.generation.agents.coder import MAX_FILE_BYTES, waves
+from app.generation.pipeline import run_pipeline
+from app.generation.providers import Usage, make_provider
+from app.generation.static_checks import check_files
 
 REFERENCE = "A working reference version of this file:\n"
 TASK = {"name": "Task", "fields": [{"name": "title"}, {"name": "done", "type": "bool"}]}
@@ -168,7 +168,7 @@ def test_offline_never_repairs_it_reports():
 
     assert ctx.repair_round == 0 and not ctx.findings
     started = [e["agent"] for e in ctx.emit if e["type"] == "agent" and e["status"] == "started"]
-    assert started == list(PIPELINE)
+    assert started == list(agent_names())
     assert ctx.checks[0].skipped and not ctx.verified
 
 
@@ -184,7 +184,7 @@ def test_model_review_findings_are_advice_not_failures():
 def test_cancel_stops_between_steps():
     ctx = context(make_provider("offline"), is_cancelled=lambda: True)
 
-    from app.agents import JobCancelled
+    from app.generation.agents import JobCancelled
 
     with pytest.raises(JobCancelled):
         run_pipeline(ctx)
@@ -202,7 +202,7 @@ def test_a_cancel_during_the_last_check_still_cancels():
                           provider=make_provider("offline"), emit=events, run_checks=False,
                           is_cancelled=tester_finished)
 
-    from app.agents import JobCancelled
+    from app.generation.agents import JobCancelled
 
     with pytest.raises(JobCancelled):
         run_pipeline(ctx)

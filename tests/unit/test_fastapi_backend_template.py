@@ -10,10 +10,10 @@ import posixpath
 
 import pytest
 
-from app.project_templates import fastapi_backend
-from app.project_templates.backend.python_code import PYTHON_TYPES, py_string, sample_body
-from app.project_templates.fastapi_backend import TEMPLATE, render, render_backend
-from app.project_templates.spec import FIELD_TYPES, ProjectSpec
+from app.generation.project_templates import fastapi_backend
+from app.generation.project_templates.backend.python_code import PYTHON_TYPES, py_string, sample_body
+from app.generation.project_templates.fastapi_backend import TEMPLATE, render, render_backend
+from app.generation.project_templates.spec import FIELD_TYPES, ProjectSpec
 
 ENTITIES = [
     {"name": "dueItem", "fields": [

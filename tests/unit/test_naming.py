@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app import naming
-from app.naming import NamingError, check_identifier
+from app.generation import naming
+from app.generation.naming import NamingError, check_identifier
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 names = st.text(alphabet=st.characters(codec="ascii"), min_size=0, max_size=60)

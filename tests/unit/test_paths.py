@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.packaging import build_zip
-from app.paths import MAX_PATH_LENGTH, UnsafePath, check_unique, safe_relative_path, write_tree
+from app.generation.packaging import build_zip
+from app.generation.paths import MAX_PATH_LENGTH, UnsafePath, check_unique, safe_relative_path, write_tree
 
 segments = st.sampled_from(["..", ".", "", "a", "b.py", "..\\", "/", "\\", "C:", "con", "nul.txt", "x\x00",
                             "~", "$HOME", ".git", "é", "a" * 120, " ", "src", "..."])

@@ -11,11 +11,11 @@ import re
 
 import pytest
 
-from app.project_templates import Check
-from app.project_templates.frontend.testing import control
-from app.project_templates.frontend.typescript import ts_names
-from app.project_templates.react_app import TEMPLATE, render, render_frontend
-from app.project_templates.spec import FIELD_TYPES, ProjectSpec
+from app.generation.project_templates import Check
+from app.generation.project_templates.frontend.testing import control
+from app.generation.project_templates.frontend.typescript import ts_names
+from app.generation.project_templates.react_app import TEMPLATE, render, render_frontend
+from app.generation.project_templates.spec import FIELD_TYPES, ProjectSpec
 
 ENTITIES = [
     {"name": "dueItem", "fields": [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.static_checks import check_files
+from app.generation.static_checks import check_files
 
 PACKAGE = {"app/__init__.py": "", "app/models.py": "X = 1\n", "app/routers/__init__.py": "",
            "app/routers/tasks.py": "from ..models import X\nfrom .. import models\n"}

@@ -1,7 +1,0 @@
-"""Browser accounts: sign in, sign out, register, change password (Flask-Login sessions)."""
-
-from flask import Blueprint
-
-bp = Blueprint("auth", __name__)
-
-from . import routes  # noqa: E402, F401 - routes register themselves on bp

@@ -1,7 +1,0 @@
-"""The browser's job pages: template gallery, submission form, job list, live job page, files, zip, share."""
-
-from flask import Blueprint
-
-bp = Blueprint("jobs", __name__)
-
-from . import files, live, routes, shared, submit  # noqa: E402, F401 - routes register themselves on bp

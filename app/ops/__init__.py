@@ -1,0 +1,1 @@
+"""Operating the service: the supervisor behind `codegen up`, embedded Redis, migrations, metrics and logs."""

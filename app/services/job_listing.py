@@ -1,0 +1,158 @@
+"""The admin's list of every job: filters, sort orders, one page of rows and what each row shows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.models import Job, JobStatus, Team, User
+from app.services.job_search import count_lead, filtered_query, page_lead
+from app.services.keyset import Ordering, Page, Total, count_rows, paginate
+
+PAGE_SIZES = (10, 25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+STATUSES = tuple(s.value for s in JobStatus)
+SORTS = ("created", "duration", "cost")
+ORDERS = ("desc", "asc")
+
+_SORT_KEYS = {
+    "created": (Job.created_at, "datetime"),
+    "duration": (Job.duration_ms, "int"),
+    "cost": (Job.cost_usd, "decimal"),
+}
+
+
+def ordering(sort: str, order: str) -> Ordering:
+    key, codec = _SORT_KEYS[sort]
+    return Ordering(name=sort, key=key, key_codec=codec, tiebreak=Job.id, tiebreak_codec="str",
+                    descending=order == "desc")
+
+
+@dataclass
+class JobFilters:
+    status: str = ""
+    template_id: str = ""
+    owner: str = ""
+    q: str = ""
+    created_from: date | None = None
+    created_to: date | None = None
+    sort: str = "created"
+    order: str = "desc"
+    limit: int = DEFAULT_PAGE_SIZE
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str], template_ids: Iterable[str]) -> JobFilters:
+        """Read query parameters; a bad value is dropped and explained in `errors`."""
+        f = cls(owner=(args.get("owner") or "").strip()[:254], q=(args.get("q") or "").strip()[:100])
+        f.status = f._choice(args, "status", STATUSES, "")
+        f.template_id = f._choice(args, "template_id", tuple(template_ids), "")
+        f.sort = f._choice(args, "sort", SORTS, "created")
+        f.order = f._choice(args, "order", ORDERS, "desc")
+        f.created_from = f._date(args, "from")
+        f.created_to = f._date(args, "to")
+        if f.created_from and f.created_to and f.created_from > f.created_to:
+            f.errors["to"] = "The end date is before the start date."
+            f.created_to = None
+        raw_limit = args.get("limit") or ""
+        if raw_limit:
+            if raw_limit.isdigit() and 1 <= int(raw_limit) <= max(PAGE_SIZES):
+                f.limit = int(raw_limit)
+            else:
+                f.errors["limit"] = f"Page size must be between 1 and {max(PAGE_SIZES)}."
+        return f
+
+    def _choice(self, args: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+        value = (args.get(name) or "").strip()
+        if value and value not in allowed:
+            self.errors[name] = f"Unknown {name.replace('_', ' ')} {value[:40]!r}; choose one of {', '.join(allowed)}."
+            return default
+        return value or default
+
+    def _date(self, args: Mapping[str, str], name: str) -> date | None:
+        value = (args.get(name) or "").strip()
+        if not value:
+            return None
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            self.errors[name] = f"{value[:40]!r} is not a date (YYYY-MM-DD)."
+            return None
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.status or self.template_id or self.owner or self.q or self.created_from or self.created_to
+                    or self.sort == "duration")
+
+    def query_args(self, **changes: Any) -> dict[str, Any]:
+        """The filters as URL parameters, defaults left out, so links stay short and stable."""
+        values = {
+            "status": self.status, "template_id": self.template_id, "owner": self.owner, "q": self.q,
+            "from": self.created_from.isoformat() if self.created_from else "",
+            "to": self.created_to.isoformat() if self.created_to else "",
+            "sort": "" if self.sort == "created" else self.sort, "order": "" if self.order == "desc" else self.order,
+            "limit": "" if self.limit == DEFAULT_PAGE_SIZE else self.limit,
+        }
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in ("", None)}
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in asdict(self).items() if k not in ("errors", "created_from", "created_to")}
+        data["from"] = self.created_from.isoformat() if self.created_from else None
+        data["to"] = self.created_to.isoformat() if self.created_to else None
+        return data
+
+
+@dataclass(frozen=True)
+class JobPage:
+    jobs: list[Job]
+    next: str | None
+    prev: str | None
+    total: Total
+    owners: dict[int, str]
+    teams: dict[int, str]
+
+
+def list_jobs(session: Session, f: JobFilters, cursor: str | None) -> JobPage:
+    """One page of jobs. Raises keyset.CursorError for a cursor that does not fit the filters' order, and
+    SearchTooBroad for a name prefix that matches too many jobs."""
+    order = ordering(f.sort, f.order)
+    page: Page = paginate(session, filtered_query(session, f, page_lead(session, f)), order, f.limit, cursor)
+    counted = filtered_query(session, f, count_lead(f), ordered=False)
+    total = count_rows(session, counted, order, filtered=f.is_filtered)
+    owners, teams = labels_for(session, page.rows)
+    return JobPage(list(page.rows), page.next, page.prev, total, owners, teams)
+
+
+def labels_for(session: Session, jobs: Iterable[Job]) -> tuple[dict[int, str], dict[int, str]]:
+    """Owner e-mails and team names for a page of jobs, in two small queries instead of one join per row."""
+    jobs = list(jobs)
+    owner_ids = {j.owner_id for j in jobs if j.owner_id is not None}
+    team_ids = {j.team_id for j in jobs if j.team_id is not None}
+    owners = dict(session.execute(select(User.id, User.email).where(User.id.in_(owner_ids))).all()) \
+        if owner_ids else {}
+    teams = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all()) \
+        if team_ids else {}
+    return owners, teams
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat().replace("+00:00", "Z") if moment else None
+
+
+def job_to_dict(job: Job, owners: Mapping[int, str], teams: Mapping[int, str]) -> dict[str, Any]:
+    """The job as GET /api/jobs/<id> shows it, plus who owns it and its team."""
+    return {
+        "id": job.id, "name": job.name, "template_id": job.template_id, "status": job.status,
+        "progress": job.progress, "current_agent": job.current_agent, "created_at": _iso(job.created_at),
+        "started_at": _iso(job.started_at), "finished_at": _iso(job.finished_at), "duration_s": job.duration_s,
+        "error": job.error, "tokens": job.tokens, "cost_usd": job.cost_usd, "files_count": job.files_count,
+        "verified": job.verified, "parent_id": job.parent_id,
+        "owner": {"id": job.owner_id, "email": owners.get(job.owner_id)} if job.owner_id is not None else None,
+        "team": {"id": job.team_id, "name": teams.get(job.team_id)} if job.team_id is not None else None,
+    }

@@ -1,0 +1,92 @@
+"""The gallery of project templates, a person's job list, the live job page, and cancelling or retrying a job."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.services import audit
+from app.services.jobs import JobLimitReached, JobStateError, cancel_job, retry_request
+from app.services.queues import QueueUnavailable
+from app.web.common import error_page, get_redis, get_session, is_fragment_request, page_or_fragment
+from app.web.jobs import bp
+from app.web.jobs.listing import STATUSES, job_page
+from app.web.jobs.submit import template_cards, template_names
+from app.web.jobs.views import fragment_response, load_state, redirect_after_post, viewer_for, visible_job_or_404
+
+
+@bp.get("/")
+def index():
+    return render_template("jobs/gallery.html", templates=template_cards())
+
+
+@bp.get("/jobs")
+@login_required
+def list_jobs():
+    status = request.args.get("status", "")
+    template_id = request.args.get("template", "")
+    status = status if status in STATUSES else ""
+    template_id = template_id if template_id in {t["id"] for t in template_cards()} else ""
+    cursor = request.args.get("cursor", "")[:200]
+    page = job_page(get_session(), current_user, status=status or None, template_id=template_id or None,
+                    cursor=cursor or None)
+    # A "load more" request appends rows; any other HTMX request (the filters) replaces the whole list.
+    fragment = "jobs/_rows.html" if cursor else "jobs/_list.html"
+    return page_or_fragment("jobs/list.html", fragment, jobs=page, status_filter=status, template_filter=template_id,
+                            cursor=cursor, statuses=STATUSES, templates=template_cards())
+
+
+@bp.get("/jobs/<job_id>")
+@login_required
+def show(job_id: str):
+    job = visible_job_or_404(job_id)
+    state = load_state(get_session(), get_redis(), job)
+    return page_or_fragment("jobs/show.html", "jobs/_job.html", job=job, state=state, viewer=viewer_for(job),
+                            template_names=template_names())
+
+
+def _managed_job(job_id: str):
+    job = visible_job_or_404(job_id)
+    if not viewer_for(job).can_manage:
+        abort(403)
+    return job
+
+
+@bp.post("/jobs/<job_id>/cancel")
+@login_required
+def cancel(job_id: str):
+    job = _managed_job(job_id)
+    session = get_session()
+    try:
+        cancel_job(session, get_redis(), job)
+    except JobStateError:
+        message = f"This job is already {job.status}; there is nothing to cancel."
+    else:
+        audit.record(session, "job_cancelled", actor=current_user, target=f"job:{job.id}", ip=request.remote_addr)
+        session.commit()
+        message = "Cancelled." if job.job_status.is_final else "Cancel requested: the job stops at its next step."
+    if is_fragment_request():
+        state = load_state(session, get_redis(), job)
+        return fragment_response("jobs/_actions.html", state=state, viewer=viewer_for(job), notice=message)
+    flash(message)
+    return redirect(url_for("jobs.show", job_id=job.id), 303)
+
+
+@bp.post("/jobs/<job_id>/retry")
+@login_required
+def retry(job_id: str):
+    job = _managed_job(job_id)
+    session = get_session()
+    try:
+        new_job = retry_request(session, get_redis(), job, current_user)
+    except (JobStateError, JobLimitReached) as exc:
+        flash(f"This job cannot be retried: {exc}.")
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    except QueueUnavailable:
+        session.commit()
+        return error_page(503, "The job queue is not answering; the retry was not started. Try again shortly.")
+    audit.record(session, "job_retried", actor=current_user, target=f"job:{job.id}", ip=request.remote_addr,
+                 new_job=new_job.id)
+    session.commit()
+    flash("A new run of this job has started.")
+    return redirect_after_post(url_for("jobs.show", job_id=new_job.id))

@@ -1,0 +1,244 @@
+"""The JSON WebSocket `/ws`: subscribe to jobs' progress events, resume after a disconnect, ping/pong.
+
+Client messages: `{"type": "auth", "token": ...}` (first, unless the browser session signs the socket in),
+`{"type": "subscribe", "job_id": ..., "after": "<stream id>"?}`, `{"type": "unsubscribe", "job_id": ...}`,
+`{"type": "ping"}`. The server sends events in the shape of DESIGN.md (each with its stream `id`), and
+`authenticated`, `subscribed`, `unsubscribed`, `pong`, `heartbeat` and `error` messages.
+
+One loop per socket interleaves a non-blocking receive with one XREAD over every subscribed stream, so a
+subscriber gets a job's history (from Redis, or from the database once Redis has let it go) and then its
+live events from the last id it was sent: no gap, no duplicate, and `after` resumes a broken connection.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import redis
+from flask import Blueprint, abort, current_app, g, request
+from flask_login import current_user
+from simple_websocket import ConnectionClosed
+
+from app import db
+from app.models import Job, User
+from app.ops.metrics import recorder
+from app.services.access import can_view
+from app.services.events import Event, history, stream_key
+from app.web.common import get_redis
+from app.web.extensions import sock
+
+bp = Blueprint("realtime", __name__)
+
+MAX_SUBSCRIPTIONS = 20
+MAX_MESSAGE_BYTES = 4096
+# How long one XREAD waits for events before the loop looks at the socket again (so, the longest a
+# client message waits for an answer while the socket has subscriptions).
+POLL_MS = 250
+STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+DEFAULTS = {"WS_HEARTBEAT_S": 20.0, "WS_IDLE_TIMEOUT_S": 120.0, "WS_AUTH_TIMEOUT_S": 10.0}
+CLOSE_NORMAL, CLOSE_UNSUPPORTED, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_ERROR = 1000, 1003, 1008, 1009, 1011
+
+
+class Close(Exception):
+    """Ends the socket with a close code and a reason the client can read."""
+
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code, self.reason = code, reason
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+def origin_allowed(origin: str | None, host: str) -> bool:
+    """A socket signed in by the session cookie must come from a page of this site (or from no browser)."""
+    if origin is None:
+        return True  # browsers always send Origin; a script holding the cookie is not a cross-site risk
+    parts = urlsplit(origin)
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
+
+
+@bp.before_request
+def admit_socket():
+    """Refuse before the handshake a cookie-signed socket opened by another site's page (403)."""
+    if request.endpoint == "realtime.socket" and current_user.is_authenticated \
+            and not origin_allowed(request.headers.get("Origin"), request.host):
+        abort(403)
+
+
+@dataclass
+class Limits:
+    heartbeat_s: float
+    idle_timeout_s: float
+    auth_timeout_s: float
+
+    @classmethod
+    def from_config(cls, config) -> Limits:
+        return cls(*(float(config.get(name, default)) for name, default in DEFAULTS.items()))
+
+
+class Subscriber:
+    """One socket: who it is, what it follows and the last event id it was sent per job."""
+
+    def __init__(self, ws, connection: redis.Redis, user_id: int | None, secret: str, limits: Limits) -> None:
+        self.ws, self.connection, self.user_id = ws, connection, user_id
+        self.secret, self.limits = secret, limits
+        self.cursors: dict[str, str] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.ws.send(json.dumps(message, separators=(",", ":")))
+        self.last_sent = time.monotonic()
+
+    def serve(self) -> None:
+        opened = self.last_heard = self.last_sent = time.monotonic()
+        while True:
+            raw = self.ws.receive(timeout=0 if self.cursors else self._quiet_wait(opened))
+            if raw is not None:
+                self.last_heard = time.monotonic()
+                self.handle(raw)
+            if self.cursors:
+                # Right after a message, only look (more may be queued); otherwise wait on the streams.
+                self.pump(None if raw is not None else POLL_MS)
+            now = time.monotonic()
+            if self.user_id is None and now - opened >= self.limits.auth_timeout_s:
+                raise Close(CLOSE_POLICY, 'authentication timeout: send {"type": "auth", "token": ...} first')
+            if not self.cursors and now - self.last_heard >= self.limits.idle_timeout_s:
+                raise Close(CLOSE_NORMAL, "idle timeout: no message and no subscription")
+            if now - self.last_sent >= self.limits.heartbeat_s:
+                self.send({"type": "heartbeat", "timestamp": _now()})
+
+    def _quiet_wait(self, opened: float) -> float:
+        """With nothing subscribed, sleep in receive until the next heartbeat or timeout is due."""
+        now = time.monotonic()
+        deadlines = [self.last_sent + self.limits.heartbeat_s, self.last_heard + self.limits.idle_timeout_s]
+        if self.user_id is None:
+            deadlines.append(opened + self.limits.auth_timeout_s)
+        return max(0.0, min(deadlines) - now)
+
+    # --- client messages --------------------------------------------------------------------------------
+
+    def handle(self, raw: str | bytes) -> None:
+        if isinstance(raw, bytes):
+            raise Close(CLOSE_UNSUPPORTED, "binary messages are not accepted; send JSON text")
+        if len(raw) > MAX_MESSAGE_BYTES:
+            raise Close(CLOSE_TOO_BIG, f"message too big (at most {MAX_MESSAGE_BYTES} bytes)")
+        try:
+            message = json.loads(raw)
+        except ValueError:
+            raise Close(CLOSE_UNSUPPORTED, "malformed JSON") from None
+        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
+            raise Close(CLOSE_UNSUPPORTED, 'each message must be a JSON object with a "type"')
+        kind = message["type"]
+        if self.user_id is None and kind != "auth":
+            raise Close(CLOSE_POLICY, 'authentication required: send {"type": "auth", "token": ...} first')
+        handler = {"auth": self.authenticate, "subscribe": self.subscribe, "unsubscribe": self.unsubscribe,
+                   "ping": self.ping}.get(kind)
+        if handler is None:
+            raise Close(CLOSE_UNSUPPORTED, f"unknown message type {kind[:40]!r}")
+        handler(message)
+
+    def ping(self, message: dict[str, Any]) -> None:
+        self.send({"type": "pong", "data": message.get("data")})
+
+    def authenticate(self, message: dict[str, Any]) -> None:
+        from app.web.api.auth import AuthError, authenticate, touch
+
+        if self.user_id is not None:
+            self.error("already_authenticated", "this socket is already signed in")
+            return
+        token = message.get("token")
+        if not isinstance(token, str) or not token or len(token) > 2000:
+            raise Close(CLOSE_POLICY, 'authentication failed: "token" must be a JWT or an API key')
+        with db.Session() as session:
+            try:
+                key = authenticate(session, token, self.secret)
+            except AuthError as exc:
+                raise Close(CLOSE_POLICY, f"authentication failed: {exc}") from None
+            touch(session, key)
+            self.user_id = key.user_id
+        self.send({"type": "authenticated", "user_id": self.user_id})
+
+    def subscribe(self, message: dict[str, Any]) -> None:
+        job_id, after = message.get("job_id"), message.get("after") or "0-0"
+        if not isinstance(job_id, str) or not 0 < len(job_id) <= 64:
+            self.error("invalid", '"job_id" must be a job id')
+            return
+        if not isinstance(after, str) or not (after == "0" or STREAM_ID.match(after)):
+            self.error("invalid", '"after" must be an event id such as "1700000000000-0"', job_id)
+            return
+        after = "0-0" if after == "0" else after
+        if job_id not in self.cursors and len(self.cursors) >= MAX_SUBSCRIPTIONS:
+            raise Close(CLOSE_POLICY, f"too many subscriptions (at most {MAX_SUBSCRIPTIONS} per socket)")
+        with db.Session() as session:
+            user = session.get(User, self.user_id)
+            job = session.get(Job, job_id)
+            if job is None or not can_view(user, job):
+                self.cursors.pop(job_id, None)
+                self.error("not_found", f"there is no job {job_id} that you may see", job_id)
+                return
+            self.send({"type": "subscribed", "job_id": job_id, "status": job.status, "after": after})
+            cursor = after
+            for event in history(self.connection, session, job_id, after):
+                self.send(event.to_dict())
+                cursor = event.id
+        self.cursors[job_id] = cursor
+
+    def unsubscribe(self, message: dict[str, Any]) -> None:
+        job_id = message.get("job_id")
+        if isinstance(job_id, str):
+            self.cursors.pop(job_id, None)
+        self.send({"type": "unsubscribed", "job_id": job_id})
+
+    def error(self, code: str, text: str, job_id: str | None = None) -> None:
+        body: dict[str, Any] = {"type": "error", "error": {"code": code, "message": text}}
+        if job_id is not None:
+            body["job_id"] = job_id
+        self.send(body)
+
+    # --- events -----------------------------------------------------------------------------------------
+
+    def pump(self, block_ms: int | None) -> None:
+        """Send what arrived on any subscribed stream after the last id sent for it (waiting up to block_ms)."""
+        streams = {stream_key(job_id): cursor for job_id, cursor in self.cursors.items()}
+        try:
+            answer = self.connection.xread(streams, block=block_ms, count=500)
+        except (redis.RedisError, OSError):
+            raise Close(CLOSE_ERROR, "the event stream is unavailable; reconnect and resume with \"after\"") from None
+        for key, entries in answer or []:
+            job_id = (key.decode() if isinstance(key, bytes) else key).split(":")[2]
+            if job_id not in self.cursors:
+                continue
+            for stream_id, fields in entries:
+                event = Event.from_stream(stream_id, fields)
+                self.send(event.to_dict())
+                self.cursors[job_id] = event.id
+
+
+@sock.route("/ws", bp=bp)
+def socket(ws) -> None:
+    user_id = current_user.id if current_user.is_authenticated else None
+    # A socket may stay open for hours: it must not hold the request's pooled database connection.
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+    subscriber = Subscriber(ws, get_redis(timeout_s=POLL_MS / 1000 + 5), user_id,
+                            current_app.config["SECRET_KEY"], Limits.from_config(current_app.config))
+    recorder.socket_opened("/ws")
+    try:
+        subscriber.serve()
+    except Close as close:
+        try:
+            ws.close(reason=close.code, message=close.reason)
+        except ConnectionClosed:
+            pass
+    except ConnectionClosed:
+        pass
+    finally:
+        recorder.socket_closed("/ws")

@@ -1,0 +1,132 @@
+"""The functions RQ runs. They receive ids, open their own sessions and need no Flask."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+import redis
+from rq import get_current_job
+
+from app import db
+from app.generation.packaging import build_zip
+from app.generation.runner import Outcome, new_context, provider_for, report_of, run_context, usage_summary
+from app.models import Job, JobStatus
+from app.ops.logs import bound_request_id
+from app.ops.metrics import AgentTimer
+from app.services.artifacts import DatabaseBlobStore, put_blob, store_files
+from app.services.events import Event, append_event
+from app.services.jobs import finish_job, is_cancel_requested, start_job
+from app.settings import Settings, load_settings
+
+log = logging.getLogger(__name__)
+_settings: Settings | None = None
+
+
+def configure_runtime(settings: Settings) -> None:
+    """Called by the worker before it forks, so every job sees the worker's settings."""
+    global _settings
+    _settings = settings
+
+
+def runtime_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = load_settings()
+    return _settings
+
+
+def job_request(job: Job) -> dict[str, Any]:
+    return {"template_id": job.template_id, "name": job.name, "description": job.description,
+            "entities": (job.spec or {}).get("entities") or [], "features": (job.spec or {}).get("features") or [],
+            "options": job.options or {}}
+
+
+class JobEmitter:
+    """Sends the agents' events to the job's stream and keeps the job row's progress in step."""
+
+    def __init__(self, connection: redis.Redis, job_id: str) -> None:
+        self.connection = connection
+        self.job_id = job_id
+        self._lock = threading.Lock()
+        self.timer = AgentTimer(connection)
+
+    def __call__(self, *, type: str, agent: str | None, status: str, message: str, progress: int,
+                 data: dict[str, Any]) -> None:
+        with self._lock, db.Session.begin() as session:
+            append_event(self.connection, session, Event(job_id=self.job_id, type=type, agent=agent, status=status,
+                                                         progress=progress, message=message, data=data))
+            job = session.get(Job, self.job_id)
+            job.progress = max(job.progress, progress)
+            if type == "agent" and status in ("started", "repairing"):
+                job.current_agent = agent
+        self.timer.event(type, agent, status)
+
+
+def run_job(job_id: str) -> str:
+    """Run one job from `queued` to a final status; every path out of here records one."""
+    connection: redis.Redis = get_current_job().connection
+    with db.Session.begin() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            log.warning("job %s has no database row; nothing to run", job_id)
+            return "missing"
+        if not start_job(session, connection, job):
+            return job.status
+        request = job_request(job)
+        request_id = job.request_id
+    # Every log line of this job carries the id of the request that submitted it.
+    with bound_request_id(request_id):
+        log.info("job %s started", job_id, extra={"job_id": job_id, "template_id": request["template_id"]})
+        status = _run(connection, job_id, request)
+        log.info("job %s ended %s", job_id, status, extra={"job_id": job_id, "status": status})
+    return status
+
+
+def _run(connection: redis.Redis, job_id: str, request: dict[str, Any]) -> str:
+    settings = runtime_settings()
+    ctx = None
+    try:
+        ctx = new_context(job_id, request, provider_for(settings, request["options"]),
+                          JobEmitter(connection, job_id), settings,
+                          is_cancelled=lambda: is_cancel_requested(connection, job_id))
+        outcome = run_context(ctx)
+    except Exception as exc:
+        log.exception("job %s failed", job_id)
+        outcome = Outcome("failed", f"internal error: {type(exc).__name__}: {exc}")
+    with db.Session.begin() as session:
+        job = session.get(Job, job_id)
+        if ctx is not None:
+            _record(session, job, ctx)
+        finish_job(session, connection, job, JobStatus(outcome.status), error=outcome.error)
+    return outcome.status
+
+
+def _record(session, job: Job, ctx) -> None:
+    if ctx.spec is not None:
+        job.spec = {"entities": [e.model_dump() for e in ctx.spec.entities], "features": ctx.spec.features}
+    job.usage = usage_summary(ctx)
+    job.tokens_in, job.tokens_out = ctx.budget.spent.tokens_in, ctx.budget.spent.tokens_out
+    job.cost_usd = ctx.budget.spent.cost_usd
+    job.report = report_of(ctx)
+    job.verified = ctx.verified
+    if ctx.files:
+        contents = {path: text.encode() for path, text in ctx.files.items()}
+        store_files(session, job.id, contents)
+        job.files_count = len(contents)
+        # The zip is built once, here, and stored like any file: downloads only read it.
+        archive = build_zip(contents, ctx.spec.slug if ctx.spec else job.id)
+        job.zip_sha256 = put_blob(DatabaseBlobStore(session), archive)
+
+
+def on_rq_failure(rq_job, connection: redis.Redis, exc_type, exc_value, _traceback) -> None:
+    """RQ's failure callback, also run when a job is found abandoned by a dead worker."""
+    mark_failed(connection, rq_job.id, f"{exc_type.__name__}: {exc_value}" if exc_type else "job failed")
+
+
+def mark_failed(connection: redis.Redis, job_id: str, reason: str) -> None:
+    with db.Session.begin() as session:
+        job = session.get(Job, job_id)
+        if job is not None:
+            finish_job(session, connection, job, JobStatus.FAILED, error=reason)
