@@ -75,6 +75,18 @@ RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm \
     && node --version \
     && npm --version
 
+# The sandbox every check and install of a generated project runs in (app/generation/sandbox, README
+# "Sandbox"): bubblewrap, plus setpriv from util-linux (already in the base image). A worker container needs
+# what bwrap needs: either root inside the container with CAP_SYS_ADMIN and a seccomp/AppArmor profile that
+# allows unshare and mount (each run then gets its own unprivileged host uid), or, as the user below, a kernel
+# and seccomp profile that allow unprivileged user namespaces (runs then share the worker's uid). Run it with
+# --init (tini) so that nothing a check leaves behind stays a zombie, and give it a writable, delegated cgroup
+# for the memory and process limits (without one, rlimits bound each run). /health shows what is missing.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends bubblewrap \
+    && rm -rf /var/lib/apt/lists/*
+
 # An unprivileged user that owns only the instance folder; the code stays root-owned.
 # It has a home so that npm can keep its cache and config there.
 RUN groupadd --system --gid 10001 codegen \

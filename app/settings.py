@@ -69,6 +69,13 @@ class Settings:
     secure_cookies: bool = False
     # Milliseconds the offline provider waits per answer, so a demo (or a browser test) can watch each agent.
     offline_pace_ms: int = 0
+    # Seconds one model call may take (a stall counts), and a whole job.
+    call_timeout_s: int = 60
+    job_deadline_s: int = 1800
+    # Prices (dollars per million tokens, input and output) of models the built-in table does not know.
+    model_prices: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Without a sandbox, run model-written checks anyway as the service's own user (README: the risk).
+    unisolated_checks: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -124,7 +131,30 @@ def load_settings(environ: Mapping[str, str] | None = None, dotenv: str | Path |
         registration_open=_bool(env, "REGISTRATION_OPEN", True),
         secure_cookies=_bool(env, "SECURE_COOKIES", False),
         offline_pace_ms=_int(env, "CODEGEN_OFFLINE_PACE_MS", 0),
+        call_timeout_s=_int(env, "CODEGEN_CALL_TIMEOUT", 60, minimum=1),
+        job_deadline_s=_int(env, "CODEGEN_JOB_DEADLINE", 1800, minimum=10),
+        model_prices=parse_model_prices(env.get("CODEGEN_MODEL_PRICES", "")),
+        unisolated_checks=_bool(env, "CODEGEN_UNISOLATED_CHECKS", False),
     )
+
+
+def parse_model_prices(text: str) -> dict[str, tuple[float, float]]:
+    """`model=IN/OUT` entries (dollars per million tokens) separated by commas, e.g. `llama3=0/0,mine=0.5/1.5`."""
+    prices: dict[str, tuple[float, float]] = {}
+    for entry in (part.strip() for part in text.replace(";", ",").split(",")):
+        if not entry:
+            continue
+        model, _, pair = entry.rpartition("=")
+        price_in, _, price_out = pair.partition("/")
+        try:
+            value = (float(price_in), float(price_out))
+        except ValueError:
+            raise SettingsError(f"CODEGEN_MODEL_PRICES entry {entry!r} is not model=IN/OUT "
+                                "(dollars per million tokens)") from None
+        if not model.strip() or min(value) < 0 or any(v != v for v in value):
+            raise SettingsError(f"CODEGEN_MODEL_PRICES entry {entry!r} needs a model name and prices of 0 or more")
+        prices[model.strip()] = value
+    return prices
 
 
 def read_or_create_secret(instance_path: Path) -> str:

@@ -23,6 +23,10 @@ class Reply:
     delay_s: float = 0.0
     usage: tuple[int, int] | None = (100, 50)
     chunk_size: int = 16
+    finish_reason: str = "stop"
+    drop_after: int | None = None  # close the connection after this many chunks, with no finish and no [DONE]
+    error_event: str | None = None  # after the text, an error event inside the stream instead of a finish
+    stall_s: float = 0.0  # pause this long after the first chunk
 
 
 def echo_reference(request: dict[str, Any]) -> Reply:
@@ -94,11 +98,25 @@ class OpenAIServer:
                 self.send_header("Connection", "close")
                 self.end_headers()
                 model = body.get("model", "test-model")
-                for start in range(0, len(reply.text), reply.chunk_size):
-                    piece = reply.text[start:start + reply.chunk_size]
-                    self._event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]},
-                                model)
-                self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, model)
+                try:
+                    for number, start in enumerate(range(0, len(reply.text), reply.chunk_size)):
+                        if reply.drop_after is not None and number >= reply.drop_after:
+                            self.close_connection = True
+                            return
+                        piece = reply.text[start:start + reply.chunk_size]
+                        self._event({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]},
+                                    model)
+                        if number == 0 and reply.stall_s:
+                            time.sleep(reply.stall_s)
+                    if reply.error_event:
+                        self.wfile.write(f"data: {json.dumps({'error': {'message': reply.error_event}})}\n\n".encode())
+                        self.wfile.flush()
+                        self.close_connection = True
+                        return
+                except (BrokenPipeError, ConnectionResetError):
+                    self.close_connection = True
+                    return
+                self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": reply.finish_reason}]}, model)
                 if reply.usage:
                     self._event({"choices": [], "usage": {"prompt_tokens": reply.usage[0],
                                                           "completion_tokens": reply.usage[1],

@@ -23,7 +23,8 @@ def main() -> None:
 
     Configuration comes from the environment and a `.env` file: INSTANCE_PATH, DATABASE_URL,
     REDIS_URL (unset: an embedded Redis), OPENAI_API_KEY, OPENAI_BASE_URL, CODEGEN_PROVIDER,
-    CODEGEN_MODEL, HOST, PORT, CODEGEN_WORKERS, RATE_LIMIT_JOBS, REGISTRATION_OPEN.
+    CODEGEN_MODEL, HOST, PORT, CODEGEN_WORKERS, RATE_LIMIT_JOBS, REGISTRATION_OPEN,
+    CODEGEN_UNISOLATED_CHECKS.
     """
 
 
@@ -219,6 +220,20 @@ def generate(template_id: str, name: str, description: str, entities: tuple[str,
                "entities": [parse_entity(e) for e in entities], "features": list(features),
                "options": {"run_checks": not no_checks}}
     sys.exit(run_generate(_settings(), request, out, quiet))
+
+
+@main.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+def check(directory: Path) -> None:
+    """Run a project folder's own checks (pytest; npm run build and npm test) in the sandbox, as the Tester does.
+
+    The folder is copied first, so nothing is written into it. Dependencies are installed once per exact
+    set under INSTANCE_PATH/cache/envs. Exits 0 only when every check passed; exits 2 when no sandbox is
+    available (CODEGEN_UNISOLATED_CHECKS=1 runs the checks unisolated instead, at your own risk).
+    """
+    from app.cli.check import check_project
+
+    sys.exit(check_project(_settings(), directory.resolve()))
 
 
 if __name__ == "__main__":

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.generation.project_templates.spec import MAX_ENTITIES, EntitySpec, Feature, FieldSpec, ProjectSpec, TemplateId
+from app.generation.project_templates.spec import EntityList, EntitySpec, Feature, FieldSpec, ProjectName, TemplateId
 
 
 class JobOptions(BaseModel):
@@ -27,24 +27,12 @@ class JobRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     template_id: TemplateId
-    name: str = Field(min_length=1, max_length=64)
+    name: ProjectName
     description: str = Field(default="", max_length=4000)
-    entities: list[EntitySpec] = Field(default_factory=list, max_length=MAX_ENTITIES)
+    entities: EntityList = Field(default_factory=list)
     features: list[Feature] = Field(default_factory=list)
     options: JobOptions = Field(default_factory=JobOptions)
     team_id: int | None = Field(default=None, description="Share the job with this team")
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        return ProjectSpec._project_name(value)
-
-    @field_validator("entities")
-    @classmethod
-    def _unique(cls, value: list[EntitySpec]) -> list[EntitySpec]:
-        if value:
-            ProjectSpec(template_id="react-app", name="x", entities=value)  # the same uniqueness rules
-        return value
 
     def spec_fields(self) -> dict:
         return {"entities": [e.model_dump() for e in self.entities], "features": sorted(set(self.features))}

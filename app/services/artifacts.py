@@ -78,3 +78,9 @@ def read_file(session: Session, job_id: str, path: str, store: BlobStore | None 
 
 def read_blob(session: Session, digest: str, store: BlobStore | None = None) -> bytes | None:
     return (store or DatabaseBlobStore(session)).get(digest)
+
+
+def read_all_files(session: Session, job_id: str, store: BlobStore | None = None) -> dict[str, bytes]:
+    """Every file of a job (path → content): the base an improvement builds on."""
+    store = store or DatabaseBlobStore(session)
+    return {row.path: store.get(row.sha256) or b"" for row in list_files(session, job_id)}

@@ -1,23 +1,30 @@
-"""Progress events: appended by workers to a Redis stream per job, mirrored into the database."""
+"""Progress events: appended by workers to a Redis stream per job; their milestones kept in the database too."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 import redis
+from sqlalchemy import event as orm_event
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.models import JobEvent, utcnow
+
+log = logging.getLogger(__name__)
 
 EVENT_TYPES = ("job", "agent", "file", "log", "review", "test", "usage", "done")
 STREAM_MAXLEN = 10_000
 # A finished job's stream stays in Redis this long; after that its history comes from the database.
 STREAM_TTL_S = 7 * 24 * 3600
+# Events a session will append once its transaction commits (see append_after_commit).
+_PENDING = "codegen.events_after_commit"
 
 
 def stream_key(job_id: str) -> str:
@@ -67,8 +74,17 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
 
+def is_milestone(event: Event) -> bool:
+    """What the database keeps: every event but streamed model text, which lives in the Redis stream alone.
+
+    A finished job's history (once Redis has let its stream go) is its milestones: agents, files, findings,
+    checks, usage and the end; the model's running commentary is a live view, not a record.
+    """
+    return not (event.type == "log" and event.data.get("stream"))
+
+
 def append_event(connection: redis.Redis, session: Session | None, event: Event) -> Event:
-    """XADD the event to its job's stream and, when a session is given, keep it in the database too."""
+    """XADD the event to its job's stream and, when a session is given and it is a milestone, keep it there too."""
     if event.type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {event.type!r}")
     now = utcnow()
@@ -80,13 +96,45 @@ def append_event(connection: redis.Redis, session: Session | None, event: Event)
     stored = Event(**body, id=stream_id.decode())
     if event.type == "done":
         connection.expire(key, STREAM_TTL_S)
-    if session is not None:
+    if session is not None and is_milestone(stored):
         session.add(JobEvent(
             job_id=event.job_id, stream_id=stored.id, type=event.type, agent=event.agent,
             status=event.status, progress=event.progress, message=event.message,
             data=event.data, created_at=now,
         ))
     return stored
+
+
+def append_after_commit(session: Session, connection: redis.Redis, event: Event) -> None:
+    """Append `event` once `session` commits (nothing if it rolls back): whoever reads it finds the rows it announces.
+
+    The `done` event goes this way, so a page that receives it reads the job's final row at once.
+    """
+    if event.type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {event.type!r}")
+    session.info.setdefault(_PENDING, []).append((connection, event))
+
+
+@orm_event.listens_for(Session, "after_commit")
+def _append_pending(session: Session) -> None:
+    if session.in_nested_transaction() or not session.info.get(_PENDING):
+        return
+    pending = session.info.pop(_PENDING)
+    # This session can emit no SQL any more; the events' own rows go in a short transaction of their own.
+    with Session(bind=session.get_bind()) as writer:
+        for connection, event in pending:
+            try:
+                with writer.begin():
+                    append_event(connection, writer, event)
+            except (redis.RedisError, SQLAlchemyError) as exc:
+                log.warning("job %s: its %s event could not be appended: %s", event.job_id, event.type, exc)
+
+
+@orm_event.listens_for(Session, "after_transaction_end")
+def _drop_pending(session: Session, transaction) -> None:
+    """A transaction that ends without committing (rolled back, or closed) takes its pending events with it."""
+    if transaction.parent is None:
+        session.info.pop(_PENDING, None)
 
 
 def read_events(connection: redis.Redis, job_id: str, after: str = "0-0", count: int = 500) -> list[Event]:

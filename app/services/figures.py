@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import json
-import os
-import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-import psutil
+import redis
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from app.generation.agents import agent_names
 from app.models import Job, JobEvent, JobStatus, utcnow
+from app.services.cache import SharedCopy
 
 HOURS = 48
 DAYS = 30
@@ -25,8 +23,6 @@ AGENT_JOBS = 200
 # The duration histogram's buckets: (upper bound in seconds, label); the last one is open.
 DURATION_BUCKETS = ((10, "< 10 s"), (30, "10-30 s"), (60, "30-60 s"), (120, "1-2 min"), (300, "2-5 min"),
                     (600, "5-10 min"), (1800, "10-30 min"), (None, "≥ 30 min"))
-_BOOT = psutil.boot_time()
-psutil.cpu_percent(interval=None)  # the first reading is meaningless; later ones cover the time since the last
 
 
 def _truncate(session: Session, column, unit: str):
@@ -127,19 +123,6 @@ def _aware(moment: datetime | str) -> datetime:
     return moment.replace(tzinfo=None)
 
 
-def system_figures(data_path: Path) -> dict[str, Any]:
-    memory = psutil.virtual_memory()
-    disk = psutil.disk_usage(str(data_path if data_path.exists() else Path.cwd()))
-    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
-    return {
-        "cpu_percent": psutil.cpu_percent(interval=None), "cpu_count": psutil.cpu_count() or 1,
-        "load": [round(v, 2) for v in load],
-        "memory_percent": memory.percent, "memory_used": memory.total - memory.available, "memory_total": memory.total,
-        "disk_percent": disk.percent, "disk_used": disk.used, "disk_total": disk.total,
-        "uptime_s": int(time.time() - _BOOT), "measured_at": utcnow(),
-    }
-
-
 def all_figures(session: Session) -> dict[str, Any]:
     now = utcnow()
     return {
@@ -148,13 +131,27 @@ def all_figures(session: Session) -> dict[str, Any]:
     }
 
 
-def figures_to_json(figures: dict[str, Any]) -> str:
-    return json.dumps({**figures, "hourly": asdict(figures["hourly"]), "daily": asdict(figures["daily"]),
-                       "now": figures["now"].isoformat()})
+def _to_json(figures: dict[str, Any]) -> dict[str, Any]:
+    return {**figures, "hourly": asdict(figures["hourly"]), "daily": asdict(figures["daily"]),
+            "now": figures["now"].isoformat()}
 
 
-def figures_from_json(text: str) -> dict[str, Any]:
-    data = json.loads(text)
+def _from_json(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "hourly": Series(**data["hourly"]), "daily": Series(**data["daily"]),
             "durations": [tuple(d) for d in data["durations"]], "agents": [tuple(a) for a in data["agents"]],
             "now": datetime.fromisoformat(data["now"])}
+
+
+# The charts refresh every minute; fresher figures would only cost more. Over a million jobs they take up to
+# a second to gather, so they are shared between processes (services/cache.py).
+FIGURES = SharedCopy("codegen:admin:figures", fresh_s=60, keep_s=3600, to_json=_to_json, from_json=_from_json)
+
+
+def shared_figures(session_factory: Callable[[], Session], connection: redis.Redis | None) -> dict[str, Any]:
+    """all_figures, from the copy shared through Redis while it is fresh."""
+
+    def compute() -> dict[str, Any]:
+        with session_factory() as session:
+            return all_figures(session)
+
+    return FIGURES.get(connection, compute)[0]

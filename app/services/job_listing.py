@@ -1,18 +1,20 @@
-"""The admin's list of every job: filters, sort orders, one page of rows and what each row shows."""
+"""Lists of jobs: a person's jobs (the browser's "My jobs" and `GET /api/jobs`), and the admin's table of
+every job with its filters, sort orders, one page of rows and what each row shows."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.models import Job, JobStatus, Team, User
-from app.services.job_search import count_lead, filtered_query, page_lead
-from app.services.keyset import Ordering, Page, Total, count_rows, paginate
+from app.services.access import visible_jobs
+from app.services.job_search import count_lead, filtered_query, page_lead, unindexed
+from app.services.keyset import Ordering, Page, TimeIdOrdering, Total, count_rows, paginate
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -25,6 +27,28 @@ _SORT_KEYS = {
     "duration": (Job.duration_ms, "int"),
     "cost": (Job.cost_usd, "decimal"),
 }
+
+
+NEWEST_FIRST = TimeIdOrdering(name="created", key=Job.created_at, key_codec="datetime", tiebreak=Job.id,
+                              tiebreak_codec="str")
+
+
+def list_visible_jobs(session: Session, user: User, *, status: str | None = None, template_id: str | None = None,
+                      cursor: str | None = None, limit: int = 20) -> Page:
+    """One page of the jobs `user` may see, newest first, after `cursor` (a keyset.TimeIdOrdering cursor):
+    the browser's "My jobs" and `GET /api/jobs` both. Raises keyset.CursorError for a malformed cursor."""
+    # A person's own jobs (or their teams') are few beside every job of a status or project template: their
+    # index leads, and the filters are checked along it. Only an admin's list of every job walks the filter's.
+    column = (lambda attribute: attribute) if user.is_admin else unindexed
+
+    def filtered(query):
+        if status:
+            query = query.where(column(Job.status) == status)
+        if template_id:
+            query = query.where(column(Job.template_id) == template_id)
+        return query
+
+    return paginate(session, [filtered(query) for query in visible_jobs(user)], NEWEST_FIRST, limit, cursor)
 
 
 def ordering(sort: str, order: str) -> Ordering:
@@ -139,20 +163,3 @@ def labels_for(session: Session, jobs: Iterable[Job]) -> tuple[dict[int, str], d
     teams = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all()) \
         if team_ids else {}
     return owners, teams
-
-
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
-def job_to_dict(job: Job, owners: Mapping[int, str], teams: Mapping[int, str]) -> dict[str, Any]:
-    """The job as GET /api/jobs/<id> shows it, plus who owns it and its team."""
-    return {
-        "id": job.id, "name": job.name, "template_id": job.template_id, "status": job.status,
-        "progress": job.progress, "current_agent": job.current_agent, "created_at": _iso(job.created_at),
-        "started_at": _iso(job.started_at), "finished_at": _iso(job.finished_at), "duration_s": job.duration_s,
-        "error": job.error, "tokens": job.tokens, "cost_usd": job.cost_usd, "files_count": job.files_count,
-        "verified": job.verified, "parent_id": job.parent_id,
-        "owner": {"id": job.owner_id, "email": owners.get(job.owner_id)} if job.owner_id is not None else None,
-        "team": {"id": job.team_id, "name": teams.get(job.team_id)} if job.team_id is not None else None,
-    }

@@ -25,10 +25,12 @@ PREFIX_MATCH_LIMIT = 5_000
 SORT_LIMIT = 5_000
 RARE_STATUSES = ("queued", "running")
 
-# What a row shows; the heavy columns (spec, usage, report) stay in the database.
+# What a row shows, in the table or as the JSON API's job (its per-agent usage is a few hundred bytes);
+# the heavy columns (spec, options, report) stay in the database.
 ROW_COLUMNS = (Job.id, Job.name, Job.owner_id, Job.team_id, Job.template_id, Job.status, Job.progress,
                Job.current_agent, Job.created_at, Job.started_at, Job.finished_at, Job.duration_ms, Job.tokens_in,
-               Job.tokens_out, Job.cost_usd, Job.error, Job.files_count, Job.verified, Job.parent_id)
+               Job.tokens_out, Job.cost_usd, Job.error, Job.files_count, Job.verified, Job.parent_id,
+               Job.request_id, Job.usage)
 
 
 class SearchTooBroad(ValueError):
@@ -75,7 +77,7 @@ def _rows_created_between(session: Session, f) -> int:
     return session.scalar(select(func.count()).select_from(query.limit(SORT_LIMIT + 1).subquery())) or 0
 
 
-def _unindexed(column):
+def unindexed(column):
     return func.coalesce(column, column)
 
 
@@ -96,7 +98,7 @@ def filtered_query(session: Session, f, lead: str | None, ordered: bool = True) 
     whether it will be walked in the sort's order (a page) or not (a count)."""
 
     def column(name: str, attribute):
-        return attribute if lead == name else _unindexed(attribute)
+        return attribute if lead == name else unindexed(attribute)
 
     query = select(Job).options(load_only(*ROW_COLUMNS))
     if f.status:
@@ -108,7 +110,7 @@ def filtered_query(session: Session, f, lead: str | None, ordered: bool = True) 
     # Leads whose index has created_at second walk a date range directly, unless a page needs another order.
     dated = lead in ("created", "owner", "q") or (lead in ("status", "template")
                                                   and (not ordered or f.sort == "created"))
-    created = Job.created_at if dated else _unindexed(Job.created_at)
+    created = Job.created_at if dated else unindexed(Job.created_at)
     if f.created_from:
         query = query.where(created >= _day_start(f.created_from))
     if f.created_to:
@@ -116,7 +118,7 @@ def filtered_query(session: Session, f, lead: str | None, ordered: bool = True) 
     if f.sort == "duration":
         # Only finished jobs have a duration; queued and running ones are left out of this order.
         indexed = lead is None or (lead == "status" and ordered)
-        query = query.where((Job.duration_ms if indexed else _unindexed(Job.duration_ms)).is_not(None))
+        query = query.where((Job.duration_ms if indexed else unindexed(Job.duration_ms)).is_not(None))
     if f.q:
         query = query.where(search_condition(session, f.q))
     return query

@@ -5,11 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -56,6 +57,8 @@ class Ordering:
     tiebreak: InstrumentedAttribute
     tiebreak_codec: str
     descending: bool = True
+    # Whether a cursor can point backwards (a "previous page" link).
+    backward: ClassVar[bool] = True
 
     def encode(self, row: Any, before: bool = False) -> str:
         to_json = CODECS[self.key_codec][0], CODECS[self.tiebreak_codec][0]
@@ -84,6 +87,32 @@ class Ordering:
         return f"{self.name}:{'desc' if self.descending else 'asc'}"
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+TIME_ID_CURSOR = re.compile(r"^([0-9]{1,16})_([0-9a-f]{1,32})$")
+
+
+@dataclass(frozen=True)
+class TimeIdOrdering(Ordering):
+    """A datetime key and an id, with the short cursor `<microseconds since the epoch>_<id>` that the JSON
+    API documents (any string of that shape is a valid place to start a page); forwards only."""
+
+    backward: ClassVar[bool] = False
+
+    def encode(self, row: Any, before: bool = False) -> str:
+        micros = (getattr(row, self.key.key) - EPOCH) // timedelta(microseconds=1)
+        return f"{micros}_{getattr(row, self.tiebreak.key)}"
+
+    def decode(self, token: str) -> tuple[list[Any], bool]:
+        found = TIME_ID_CURSOR.match(token)
+        if found is None:
+            raise CursorError("the cursor is not valid; start from the first page")
+        try:
+            moment = EPOCH + timedelta(microseconds=int(found[1]))
+        except OverflowError as exc:
+            raise CursorError("the cursor is not valid; start from the first page") from exc
+        return [moment, found[2]], False
+
+
 @dataclass(frozen=True)
 class Page:
     rows: Sequence[Any]
@@ -91,18 +120,28 @@ class Page:
     prev: str | None
 
 
-def paginate(session: Session, query: Select, ordering: Ordering, limit: int, cursor: str | None) -> Page:
-    """One page of `query` in `ordering`, after (or, for a backward cursor, before) the cursor's row."""
+def paginate(session: Session, query: Select | Sequence[Select], ordering: Ordering, limit: int,
+             cursor: str | None) -> Page:
+    """One page of `query` in `ordering`, after (or, for a backward cursor, before) the cursor's row.
+
+    `query` may be several queries matching disjoint rows (one visibility rule split by the index each part
+    walks): each is read up to the page's end in order, and the short lists are merged.
+    """
+    queries = [query] if isinstance(query, Select) else list(query)
     values, backward = ordering.decode(cursor) if cursor else (None, False)
     # Walking backwards is walking forwards in the reverse order, then flipping the rows back.
     descending = ordering.descending != backward
     columns = (ordering.key, ordering.tiebreak)
-    if values is not None:
-        bound = tuple_(*(bindparam(None, value, type_=column.type) for column, value in zip(columns, values,
-                                                                                            strict=True)))
-        query = query.where(tuple_(*columns) < bound if descending else tuple_(*columns) > bound)
     order = [c.desc() if descending else c.asc() for c in columns]
-    rows = list(session.scalars(query.order_by(*order).limit(limit + 1)))
+    rows: list[Any] = []
+    for part in queries:
+        if values is not None:
+            bound = tuple_(*(bindparam(None, value, type_=column.type) for column, value in zip(columns, values,
+                                                                                                strict=True)))
+            part = part.where(tuple_(*columns) < bound if descending else tuple_(*columns) > bound)
+        rows += session.scalars(part.order_by(*order).limit(limit + 1))
+    if len(queries) > 1:
+        rows.sort(key=lambda row: (getattr(row, columns[0].key), getattr(row, columns[1].key)), reverse=descending)
     more = len(rows) > limit
     rows = rows[:limit]
     if backward:
@@ -110,7 +149,7 @@ def paginate(session: Session, query: Select, ordering: Ordering, limit: int, cu
     if not rows:
         return Page(rows, None, None)
     has_next = more if not backward else True
-    has_prev = (values is not None) if not backward else more
+    has_prev = ordering.backward and ((values is not None) if not backward else more)
     return Page(
         rows,
         next=ordering.encode(rows[-1]) if has_next else None,

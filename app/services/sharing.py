@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Job, User
 from app.services import audit
+from app.services.access import NotAllowed
 
 # 32 random bytes: 256 bits, far beyond guessing, as 43 URL-safe characters.
 TOKEN_BYTES = 32
@@ -19,7 +20,7 @@ _TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 def create_share_link(session: Session, job: Job, actor: User, ip: str | None = None) -> str:
     """Give the job a share token (keeping one it already has); only its owner may share it."""
     if job.owner_id is None or job.owner_id != actor.id:
-        raise PermissionError("only the job's owner can share it")
+        raise NotAllowed("only the job's owner can share it")
     if job.share_token is None:
         job.share_token = secrets.token_urlsafe(TOKEN_BYTES)
         audit.record(session, "share_link_created", actor=actor, target=f"job:{job.id}", ip=ip)
@@ -29,7 +30,7 @@ def create_share_link(session: Session, job: Job, actor: User, ip: str | None = 
 def revoke_share_link(session: Session, job: Job, actor: User, ip: str | None = None) -> bool:
     """End the job's share link at once; its owner or an admin may. False when it had none."""
     if not actor.is_admin and job.owner_id != actor.id:
-        raise PermissionError("only the job's owner or an admin can revoke its share link")
+        raise NotAllowed("only the job's owner or an admin can revoke its share link")
     if job.share_token is None:
         return False
     job.share_token = None

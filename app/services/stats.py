@@ -7,7 +7,6 @@ however many requests and scrapes arrive. docs/benchmarks.md has the timings at 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -23,16 +22,18 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from app.generation.agents import agent_names
-from app.models import Job, JobStatus
+from app.models import Job, JobStatus, utcnow
+from app.services.cache import SharedCopy
 from app.services.queues import QUEUE_NAME, job_queue
 
 log = logging.getLogger(__name__)
 
 CACHE_KEY = "codegen:stats:jobs"
-LOCK_KEY = "codegen:stats:jobs:lock"
 FRESH_S = 10.0
 # A stale copy is still served while another process recomputes it.
 KEEP_S = 300
+JOB_FIGURES = SharedCopy(CACHE_KEY, FRESH_S, KEEP_S)
+LOCK_KEY = JOB_FIGURES.lock_key
 # Median and p95 durations are those of the most recent completed jobs, read through an index.
 DURATION_SAMPLE = 10_000
 
@@ -95,29 +96,14 @@ def _round(value: float | None) -> float | None:
 
 def job_figures(session_factory: Callable[[], Session], connection: redis.Redis | None,
                 now: Callable[[], float] = time.time) -> dict[str, Any]:
-    """The job figures, from the shared cache when fresh; recomputed by one process at a time."""
-    cached: dict[str, Any] | None = None
-    if connection is not None:
-        try:
-            raw = connection.get(CACHE_KEY)
-            cached = json.loads(raw) if raw else None
-            if cached and now() - cached["computed_at"] < FRESH_S:
-                return cached
-            # Someone else is recomputing: serve the stale copy rather than pile on the database.
-            if cached and not connection.set(LOCK_KEY, "1", nx=True, ex=30):
-                return cached
-        except redis.RedisError as exc:
-            log.warning("stats cache unavailable: %s", exc)
-            connection = None
-    with session_factory() as session:
-        figures = {**compute_job_figures(session), "computed_at": now()}
-    if connection is not None:
-        try:
-            connection.set(CACHE_KEY, json.dumps(figures), ex=KEEP_S)
-            connection.delete(LOCK_KEY)
-        except redis.RedisError as exc:
-            log.warning("could not cache the stats: %s", exc)
-    return figures
+    """The job figures, from the shared copy when fresh; recomputed by one process at a time."""
+
+    def compute() -> dict[str, Any]:
+        with session_factory() as session:
+            return compute_job_figures(session)
+
+    figures, computed_at = JOB_FIGURES.get(connection, compute, now)
+    return {**figures, "computed_at": computed_at}
 
 
 def queue_figures(connection: redis.Redis) -> dict[str, Any]:
@@ -129,14 +115,19 @@ def queue_figures(connection: redis.Redis) -> dict[str, Any]:
 
 
 def system_figures(path: Path) -> dict[str, Any]:
-    """This host's load and this process's uptime in seconds."""
+    """This host's load, memory and the disk holding `path`; `uptime` is this process's, in seconds (a web
+    process or worker: what a restart resets)."""
     while not path.exists() and path != path.parent:
         path = path.parent
+    memory = psutil.virtual_memory()
+    disk = psutil.disk_usage(str(path))
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
-        "cpu_percent": psutil.cpu_percent(interval=None),
-        "memory_percent": psutil.virtual_memory().percent,
-        "disk_percent": psutil.disk_usage(str(path)).percent,
-        "uptime": int(time.time() - _PROCESS_STARTED),
+        "cpu_percent": psutil.cpu_percent(interval=None), "cpu_count": psutil.cpu_count() or 1,
+        "load": [round(v, 2) for v in load],
+        "memory_percent": memory.percent, "memory_used": memory.total - memory.available, "memory_total": memory.total,
+        "disk_percent": disk.percent, "disk_used": disk.used, "disk_total": disk.total,
+        "uptime": int(time.time() - _PROCESS_STARTED), "measured_at": utcnow(),
     }
 
 

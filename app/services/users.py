@@ -1,16 +1,19 @@
-"""Creating users and API keys, shared by the CLI, the first-start bootstrap and the web pages."""
+"""User accounts: creating users and API keys (CLI, first start, sign-up) and the admin's list and changes."""
 
 from __future__ import annotations
 
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 from werkzeug.security import generate_password_hash
 
-from app.models import ROLES, ApiKey, User
+from app.models import ROLES, ApiKey, Job, User
+from app.services.keyset import Ordering, Total, count_rows, paginate
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -67,3 +70,76 @@ def ensure_first_admin(session: Session, email: str = "admin@localhost.localdoma
     password = secrets.token_urlsafe(12)
     create_user(session, email, password, role="admin")
     return email, password
+
+
+# --- the admin's view of accounts ---------------------------------------------------------------------
+
+USER_ORDER = Ordering(name="email", key=User.email, key_codec="str", tiebreak=User.id, tiebreak_codec="int",
+                      descending=False)
+USERS_PER_PAGE = 50
+STATES = ("active", "inactive")
+
+
+class AccountError(ValueError):
+    """The change is not allowed (for example, an admin demoting themselves); the message says why."""
+
+
+@dataclass(frozen=True)
+class UserPage:
+    users: list[User]
+    next: str | None
+    prev: str | None
+    total: Total
+    job_counts: dict[int, int]
+
+
+def list_users(session: Session, q: str = "", role: str = "", state: str = "", cursor: str | None = None,
+               limit: int | None = None) -> UserPage:
+    """Users by e-mail, USERS_PER_PAGE at a time; raises keyset.CursorError for a cursor of another list."""
+    query = select(User).options(selectinload(User.teams))
+    if q:
+        query = query.where(User.email.icontains(q, autoescape=True))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    if state in STATES:
+        query = query.where(User.is_active.is_(state == "active"))
+    page = paginate(session, query, USER_ORDER, limit or USERS_PER_PAGE, cursor)
+    total = count_rows(session, query, USER_ORDER, filtered=bool(q or role or state))
+    return UserPage(list(page.rows), page.next, page.prev, total, job_counts(session, page.rows))
+
+
+def job_counts(session: Session, users: Iterable[User]) -> dict[int, int]:
+    ids = [u.id for u in users]
+    if not ids:
+        return {}
+    rows = session.execute(select(Job.owner_id, func.count()).where(Job.owner_id.in_(ids)).group_by(Job.owner_id))
+    return {owner_id: count for owner_id, count in rows}
+
+
+def _not_self(admin: User, user: User, what: str) -> None:
+    # The acting admin stays an active admin, so the service can never lose its last one this way.
+    if admin.id == user.id:
+        raise AccountError(f"You cannot {what} your own account here.")
+
+
+def set_role(admin: User, user: User, role: str) -> str:
+    """Give `user` the role; returns the role it had."""
+    if role not in ROLES:
+        raise AccountError(f"Role must be one of {', '.join(ROLES)}.")
+    _not_self(admin, user, "change the role of")
+    before, user.role = user.role, role
+    return before
+
+
+def set_active(admin: User, user: User, active: bool) -> None:
+    """Deactivating ends the user's sessions at their next request and stops them signing in."""
+    _not_self(admin, user, "deactivate")
+    user.is_active = active
+
+
+def reset_password(admin: User, user: User) -> str:
+    """Set a generated password and return it; it ends every session of the user (see User.get_id)."""
+    _not_self(admin, user, "reset the password of")
+    password = secrets.token_urlsafe(12)
+    user.password_hash = generate_password_hash(password)
+    return password

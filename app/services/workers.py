@@ -17,7 +17,7 @@ from rq.registry import FailedJobRegistry, StartedJobRegistry
 from rq.results import Result
 from sqlalchemy.orm import Session
 
-from app.models import Job, JobStatus, utcnow
+from app.models import Job, JobStatus, User, utcnow
 from app.services.jobs import retry_job
 from app.services.queues import QUEUE_NAME
 
@@ -136,13 +136,15 @@ def move_abandoned_to_failed(connection: redis.Redis, name: str) -> int:
     return count
 
 
-def requeue_failed(session: Session, connection: redis.Redis, name: str, job_id: str) -> str | None:
+def requeue_failed(session: Session, connection: redis.Redis, name: str, job_id: str, actor: User,
+                   ip: str | None = None) -> str | None:
     """Run a failed job again. Ours come back as a new job with the same request (the failed one keeps its
-    history, as with retry); any other RQ job is requeued as it is. Returns the new job's id, if any."""
+    history, as with retry; an admin's retry, past the owner's cap); any other RQ job is requeued as it is.
+    Returns the new job's id, if any."""
     registry = FailedJobRegistry(name, connection=connection)
     row = session.get(Job, job_id)
     if row is not None and row.job_status in (JobStatus.FAILED, JobStatus.CANCELLED):
-        new = retry_job(session, connection, row)
+        new = retry_job(session, connection, row, actor, over_cap=True, ip=ip, via="workers")
         registry.remove(job_id, delete_job=_exists(connection, job_id))
         return new.id
     try:

@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify
 from rq import Worker
 
 from app import SERVICE_NAME, __version__, db
+from app.generation.sandbox import probe
 from app.web.common import current_settings, get_redis
 
 bp = Blueprint("health", __name__)
@@ -51,10 +52,14 @@ def readiness():
     if components["redis"] == "healthy":
         workers = Worker.count(connection=connection)
         components["workers"] = "healthy" if workers else "none"
+    # Probed once per process (a trivial run through the real sandbox). Never a 503 by itself: without it the
+    # service still serves and jobs still complete, but model-written code is not run, so the status is degraded.
+    sandbox = probe()
+    components["sandbox"] = "healthy" if sandbox.available else f"unavailable: {sandbox.reason}"
 
     if errors:
         status, code = "unhealthy", 503
-    elif components.get("workers") == "none":
+    elif components.get("workers") == "none" or not sandbox.available:
         status, code = "degraded", 200
     else:
         status, code = "healthy", 200

@@ -18,7 +18,6 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis
 from flask import Blueprint, abort, current_app, g, request
@@ -32,6 +31,7 @@ from app.services.access import can_view
 from app.services.events import Event, history, stream_key
 from app.web.common import get_redis
 from app.web.extensions import sock
+from app.web.sockets import origin_allowed
 
 bp = Blueprint("realtime", __name__)
 
@@ -57,19 +57,12 @@ def _now() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
 
 
-def origin_allowed(origin: str | None, host: str) -> bool:
-    """A socket signed in by the session cookie must come from a page of this site (or from no browser)."""
-    if origin is None:
-        return True  # browsers always send Origin; a script holding the cookie is not a cross-site risk
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
-
-
 @bp.before_request
 def admit_socket():
-    """Refuse before the handshake a cookie-signed socket opened by another site's page (403)."""
-    if request.endpoint == "realtime.socket" and current_user.is_authenticated \
-            and not origin_allowed(request.headers.get("Origin"), request.host):
+    """Refuse before the handshake a socket that breaks the Origin rule of app/web/sockets.py (403): a socket
+    the session cookie signs in must come from a page of this site; one that sends a token may come from any."""
+    if request.endpoint == "realtime.socket" and not origin_allowed(
+            request.headers.get("Origin"), request.host, signed_in_by_cookie=current_user.is_authenticated):
         abort(403)
 
 

@@ -8,15 +8,16 @@ from typing import Any
 
 import redis
 from rq import get_current_job
+from sqlalchemy import update
 
 from app import db
 from app.generation.packaging import build_zip
-from app.generation.runner import Outcome, new_context, provider_for, report_of, run_context, usage_summary
+from app.generation.runner import Outcome, new_context, provider_for, report_of, run_context, spec_record, usage_summary
 from app.models import Job, JobStatus
 from app.ops.logs import bound_request_id
 from app.ops.metrics import AgentTimer
-from app.services.artifacts import DatabaseBlobStore, put_blob, store_files
-from app.services.events import Event, append_event
+from app.services.artifacts import DatabaseBlobStore, put_blob, read_all_files, store_files
+from app.services.events import Event, append_event, is_milestone
 from app.services.jobs import finish_job, is_cancel_requested, start_job
 from app.settings import Settings, load_settings
 
@@ -37,31 +38,59 @@ def runtime_settings() -> Settings:
     return _settings
 
 
-def job_request(job: Job) -> dict[str, Any]:
-    return {"template_id": job.template_id, "name": job.name, "description": job.description,
-            "entities": (job.spec or {}).get("entities") or [], "features": (job.spec or {}).get("features") or [],
-            "options": job.options or {}}
+def job_request(session, job: Job) -> dict[str, Any]:
+    """What the pipeline needs of a job: plain data, read here so that generation never touches the database."""
+    spec = job.spec or {}
+    request = {"template_id": job.template_id, "name": job.name, "description": job.description,
+               "entities": spec.get("entities") or [], "features": spec.get("features") or [],
+               "requirements": spec.get("requirements") or [], "options": job.options or {}}
+    if spec.get("instruction") and job.parent_id:
+        # A free-text improvement builds on the parent's files (with a model; offline it re-renders the spec).
+        request["instruction"] = spec["instruction"]
+        request["base_files"] = {path: content.decode("utf-8", "replace")
+                                 for path, content in read_all_files(session, job.parent_id).items()}
+    return request
 
 
 class JobEmitter:
-    """Sends the agents' events to the job's stream and keeps the job row's progress in step."""
+    """Sends the agents' events to the job's stream; keeps milestones and the row's progress in the database.
+
+    Streamed model text goes to the stream alone, and the job row is written only when its progress or current
+    agent changes: an event costs a database transaction only when it records something that must outlive Redis.
+    """
 
     def __init__(self, connection: redis.Redis, job_id: str) -> None:
         self.connection = connection
         self.job_id = job_id
         self._lock = threading.Lock()
         self.timer = AgentTimer(connection)
+        self.progress = 0  # as the row has it: a job starts at 0 with no current agent
+        self.current_agent: str | None = None
 
     def __call__(self, *, type: str, agent: str | None, status: str, message: str, progress: int,
                  data: dict[str, Any]) -> None:
-        with self._lock, db.Session.begin() as session:
-            append_event(self.connection, session, Event(job_id=self.job_id, type=type, agent=agent, status=status,
-                                                         progress=progress, message=message, data=data))
-            job = session.get(Job, self.job_id)
-            job.progress = max(job.progress, progress)
-            if type == "agent" and status in ("started", "repairing"):
-                job.current_agent = agent
+        event = Event(job_id=self.job_id, type=type, agent=agent, status=status, progress=progress, message=message,
+                      data=data)
+        with self._lock:
+            row = self._row_changes(event)
+            if not row and not is_milestone(event):
+                append_event(self.connection, None, event)
+            else:
+                with db.Session.begin() as session:
+                    append_event(self.connection, session, event)
+                    if row:
+                        session.execute(update(Job).where(Job.id == self.job_id).values(**row))
+                self.progress = row.get("progress", self.progress)
+                self.current_agent = row.get("current_agent", self.current_agent)
         self.timer.event(type, agent, status)
+
+    def _row_changes(self, event: Event) -> dict[str, Any]:
+        changes: dict[str, Any] = {}
+        if event.progress > self.progress:
+            changes["progress"] = event.progress
+        if event.type == "agent" and event.status in ("started", "repairing") and event.agent != self.current_agent:
+            changes["current_agent"] = event.agent
+        return changes
 
 
 def run_job(job_id: str) -> str:
@@ -74,7 +103,7 @@ def run_job(job_id: str) -> str:
             return "missing"
         if not start_job(session, connection, job):
             return job.status
-        request = job_request(job)
+        request = job_request(session, job)
         request_id = job.request_id
     # Every log line of this job carries the id of the request that submitted it.
     with bound_request_id(request_id):
@@ -105,7 +134,7 @@ def _run(connection: redis.Redis, job_id: str, request: dict[str, Any]) -> str:
 
 def _record(session, job: Job, ctx) -> None:
     if ctx.spec is not None:
-        job.spec = {"entities": [e.model_dump() for e in ctx.spec.entities], "features": ctx.spec.features}
+        job.spec = spec_record(ctx)
     job.usage = usage_summary(ctx)
     job.tokens_in, job.tokens_out = ctx.budget.spent.tokens_in, ctx.budget.spent.tokens_out
     job.cost_usd = ctx.budget.spent.cost_usd

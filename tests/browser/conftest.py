@@ -3,26 +3,18 @@ embedded Redis, one RQ worker), with the offline provider paced so that each age
 
 from __future__ import annotations
 
-import json
 import os
-import signal
 import socket
 import sqlite3
 import struct
-import subprocess
-import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.helpers import require
+from tests.helpers import DEADLINE_S, ROOT, CodegenUp, require, unused_port
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync"]
@@ -30,6 +22,8 @@ EMAIL, PASSWORD = "browser@example.com", "browser-password-1"
 # Milliseconds per offline answer: a job takes a few seconds, long enough to watch, short enough for CI.
 PACE_MS = 400
 SCREENSHOTS = ROOT / "docs" / "screenshots"
+# Playwright waits (actions and `expect`) up to this long: a busy machine is slow, not broken.
+BROWSER_TIMEOUT_MS = int(DEADLINE_S * 1000 / 4)
 
 
 @dataclass
@@ -44,26 +38,6 @@ class Service:
             return [row[0] for row in rows]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert process.poll() is None, f"codegen up exited early:\n{log.read_text()[-3000:]}"
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=2) as response:
-                if json.load(response)["components"].get("workers") == "healthy":
-                    return
-        except (urllib.error.URLError, ConnectionError, OSError, ValueError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"codegen up did not become healthy:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def playwright_sync():
     require(CHROMIUM.exists(), "Chromium is missing: apt-get install -y chromium")
@@ -71,6 +45,9 @@ def playwright_sync():
         from playwright.sync_api import sync_playwright
     except ImportError:
         require(False, "Playwright is missing: pip install -e '.[dev]'")
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=BROWSER_TIMEOUT_MS)
     with sync_playwright() as playwright:
         yield playwright
 
@@ -79,27 +56,15 @@ def playwright_sync():
 def service(playwright_sync, tmp_path_factory) -> Service:
     """The whole service, as `make run` starts it, in a fresh instance folder with one user and no admin."""
     folder = tmp_path_factory.mktemp("browser")
-    instance, log = folder / "instance", folder / "up.log"
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY",
-                                                             "OPENAI_API_KEY")}
-    env.update(INSTANCE_PATH=str(instance), CODEGEN_PROVIDER="offline", CODEGEN_OFFLINE_PACE_MS=str(PACE_MS))
-    cli = [sys.executable, "-m", "app.cli"]
-    subprocess.run([*cli, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([*cli, "create-user", "--email", EMAIL, "--password", PASSWORD], cwd=ROOT, env=env, check=True,
-                   capture_output=True)
-    port = _free_port()
-    process = subprocess.Popen([*cli, "up", "--port", str(port), "--workers", "1"], cwd=ROOT, env=env,
-                               stdout=log.open("w"), stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    up = CodegenUp(folder / "instance", unused_port(), folder / "up.log", CODEGEN_OFFLINE_PACE_MS=str(PACE_MS))
+    up.cli("db", "upgrade")
+    up.cli("create-user", "--email", EMAIL, "--password", PASSWORD)
+    up.start()
     try:
-        _wait_healthy(url, process, log)
-        yield Service(url, instance)
+        up.wait_healthy()
+        yield Service(up.url, up.instance)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        up.stop()
 
 
 @pytest.fixture(scope="session")
@@ -111,7 +76,7 @@ def browser(playwright_sync):
 
 def sign_in(browser, base_url: str):
     context = browser.new_context(base_url=base_url, accept_downloads=True, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(BROWSER_TIMEOUT_MS)
     page = context.new_page()
     page.goto("/login")
     page.fill("#email", EMAIL)

@@ -2,131 +2,112 @@
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import signal
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psutil
 import pytest
 import redis
+from playwright.sync_api import expect
+from rq import Worker
 from sqlalchemy import select
 
 from app import db
 from app.models import AuditEntry, Job
-from app.services.jobs import submit_job
 from app.settings import load_settings
-from tests.helpers import require
+from tests.helpers import DEADLINE_S, CodegenUp, wait_until
+from tests.jobs_support import queue_job
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
 EMAIL, PASSWORD = "root@example.com", "admin password 1"
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env, check=True, capture_output=True,
-                   timeout=120)
-
-
-def wait_healthy(url: str, process: subprocess.Popen, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "codegen up exited early"
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                if json.load(response)["status"] == "healthy":
-                    return
-        except (urllib.error.URLError, ConnectionError, ValueError):
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not become healthy within {timeout_s}s")
-
-
-def stop(process: subprocess.Popen) -> None:
-    children = psutil.Process(process.pid).children(recursive=True)
-    process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=30)
-    finally:
-        _gone, alive = psutil.wait_procs(children, timeout=10)
-        for child in alive:
-            child.kill()
-
-
-def wait_for(predicate, timeout_s: float = 30, what: str = "condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 @pytest.fixture
-def playwright(request):
-    """The session's Playwright when tests/browser/conftest.py provides one: Playwright's sync API cannot
-    run two instances in one thread, so the browser tests must share it."""
-    try:
-        yield request.getfixturevalue("playwright_sync")
-    except pytest.FixtureLookupError:
-        from playwright.sync_api import sync_playwright
-
-        with sync_playwright() as own:
-            yield own
-
-
-@pytest.fixture
-def admin_service(short_tmp, free_port):
-    """`codegen up` on a fresh instance with an admin, and jobs slowed down enough to be caught running."""
-    require(Path(CHROMIUM).exists() and shutil.which("chromium") is not None,
-            "no Chromium: apt-get install chromium")
+def admin_service(short_tmp, free_port, playwright_sync) -> Iterator[tuple[str, Path, redis.Redis]]:
+    """`codegen up` on a fresh instance with an admin, and jobs paced so that each step takes a moment."""
     instance = short_tmp / "inst"
-    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "DATABASE_URL", "SECRET_KEY")}
-    env.update(INSTANCE_PATH=str(instance), CODEGEN_PROVIDER="offline", CODEGEN_OFFLINE_PACE_MS="300")
-    cli(env, "db", "upgrade")
-    cli(env, "create-user", "--admin", "--email", EMAIL, "--password", PASSWORD)
-    log = short_tmp / "up.log"
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "up", "--port", str(free_port), "--workers", "1"],
-                               cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{free_port}"
+    up = CodegenUp(instance, free_port, short_tmp / "up.log", CODEGEN_OFFLINE_PACE_MS="300")
+    up.cli("db", "upgrade")
+    up.cli("create-user", "--admin", "--email", EMAIL, "--password", PASSWORD)
+    up.start()
     try:
-        wait_healthy(f"{base}/health", process)
+        up.wait_healthy()
         settings = load_settings({"INSTANCE_PATH": str(instance)}, dotenv=None)
         db.configure(settings.database_url)
         connection = redis.Redis.from_url(settings.effective_redis_url)
-        yield base, connection
+        yield up.url, instance / "codegen.db", connection
         connection.close()
         db.get_engine().dispose()
     finally:
-        stop(process)
+        up.stop()
+
+
+def job_of(job_id: str) -> Job:
+    with db.Session() as session:
+        return session.get(Job, job_id)
 
 
 def status_of(job_id: str) -> str:
+    return job_of(job_id).status
+
+
+def holds_no_write_lock(database: Path) -> bool:
+    """True when no other connection is writing to the SQLite database (taking the write lock succeeds)."""
+    connection = sqlite3.connect(database, timeout=0, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        connection.execute("ROLLBACK")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        connection.close()
+
+
+@contextmanager
+def paused(job_id: str, connection: redis.Redis, database: Path) -> Iterator[None]:
+    """Freeze the process running the job (SIGSTOP), as an overloaded machine might, and let it go on leaving.
+
+    It is frozen only where that proves harmless: between two steps of its pipeline that are still followed by a
+    cancel check (the tester has not finished, so progress is below 95), and holding no database write lock (the
+    web process must still record the admin's action). Otherwise it is let go and caught again a moment later."""
+    def pause() -> psutil.Process | None:
+        status = status_of(job_id)
+        assert status in ("queued", "running"), f"the job ended {status} before it could be paused"
+        (worker,) = Worker.all(connection=connection)
+        horses = psutil.Process(worker.pid).children()  # RQ forks one work horse per job, in its own group
+        if not horses:
+            return None
+        horse = horses[0]
+        os.killpg(horse.pid, signal.SIGSTOP)
+        wait_until(horse.status, DEADLINE_S, "the job's process to stop", until=lambda s: s == psutil.STATUS_STOPPED)
+        job = job_of(job_id)
+        if job.status == "running" and job.progress < 95 and holds_no_write_lock(database):
+            return horse
+        os.killpg(horse.pid, signal.SIGCONT)
+        return None
+
+    horse = wait_until(pause, DEADLINE_S, "the running job to be paused between two steps", interval=0.1)
+    try:
+        yield
+    finally:
+        os.killpg(horse.pid, signal.SIGCONT)
+
+
+def test_an_admin_filters_the_table_and_cancels_a_running_job(admin_service, browser):
+    base, database, connection = admin_service
     with db.Session() as session:
-        return session.get(Job, job_id).status
+        finished_id = queue_job(session, connection, template_id="react-app", name="quick-app",
+                                options={"run_checks": False}).id
+    wait_until(lambda: status_of(finished_id), DEADLINE_S, "a first job to complete",
+               until=lambda status: status == "completed")
 
-
-def test_an_admin_filters_the_table_and_cancels_a_running_job(admin_service, playwright):
-    from playwright.sync_api import expect
-
-    base, connection = admin_service
-    with db.Session() as session:
-        finished_id = submit_job(session, connection, template_id="react-app", name="quick-app",
-                                 options={"run_checks": False}).id
-    wait_for(lambda: status_of(finished_id) == "completed", 60, "a first job to complete")
-
-    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    page = browser.new_page()
+    context = browser.new_context()
+    page = context.new_page()
     csp_errors = []
     page.on("console", lambda message: csp_errors.append(message.text)
             if "Content Security Policy" in message.text else None)
@@ -138,41 +119,40 @@ def test_an_admin_filters_the_table_and_cancels_a_running_job(admin_service, pla
         page.wait_for_url(f"{base}/admin/jobs")
         expect(page.locator(f"#job-{finished_id} .badge")).to_have_text("completed")
 
-        # A job starts while the page is open; a worker cancels a job between steps, so catch it early.
+        # A job starts while the page is open. It would finish in seconds, racing the admin's clicks, so it is
+        # held between two of its steps until the admin has asked to cancel it; then it stops at the next one.
         with db.Session() as session:
-            running_id = submit_job(session, connection, template_id="fastapi-backend", name="slow-api").id
-        wait_for(lambda: status_of(running_id) == "running", what="the job to start")
+            running_id = queue_job(session, connection, template_id="fastapi-backend", name="slow-api").id
+        with paused(running_id, connection, database):
+            # Filtering swaps the table in place and puts the filter in the address bar.
+            page.select_option("select[name=status]", "running")
+            page.wait_for_url("**/admin/jobs?status=running")
+            expect(page.locator(f"#job-{finished_id}")).to_have_count(0)
+            row = page.locator(f"#job-{running_id}")
+            expect(row.locator(".badge")).to_have_text("running")
+            expect(page.locator(".table-total")).to_contain_text("1 job matches these filters")
 
-        # Filtering swaps the table in place and puts the filter in the address bar.
-        page.select_option("select[name=status]", "running")
-        page.wait_for_url("**/admin/jobs?status=running")
-        expect(page.locator(f"#job-{finished_id}")).to_have_count(0)
-        row = page.locator(f"#job-{running_id}")
-        expect(row.locator(".badge")).to_have_text("running")
-        expect(page.locator(".table-total")).to_contain_text("1 job matches these filters")
+            # Live rows are refreshed by one poller; a ticked box survives the refresh (the row is replaced).
+            row.get_by_role("checkbox").check()
+            shown = row.element_handle()
+            page.wait_for_function("row => !row.isConnected", arg=shown)
+            expect(row.get_by_role("checkbox")).to_be_checked()
 
-        # Live rows are refreshed by one poller; a ticked box survives the refresh.
-        row.get_by_role("checkbox").check()
-        with page.expect_response(lambda r: "/admin/jobs/live" in r.url):
-            pass
-        page.wait_for_timeout(100)  # let the swap settle
-        expect(row.get_by_role("checkbox")).to_be_checked()
-
-        # Cancel asks first, in a panel above the table.
-        row.get_by_role("button", name="Cancel slow-api").click()
-        panel = page.locator("#job-actions-confirm")
-        expect(panel.get_by_role("heading")).to_have_text("Cancel 1 job?")
-        assert status_of(running_id) == "running"
-        panel.get_by_role("button", name="Yes, cancel 1 job").click()
-        expect(page.locator("#admin-jobs .notice")).to_contain_text("Cancelled 1 job.")
-        expect(panel).to_be_empty()
+            # Cancel asks first, in a panel above the table.
+            row.get_by_role("button", name="Cancel slow-api").click()
+            panel = page.locator("#job-actions-confirm")
+            expect(panel.get_by_role("heading")).to_have_text("Cancel 1 job?")
+            assert status_of(running_id) == "running"
+            panel.get_by_role("button", name="Yes, cancel 1 job").click()
+            expect(page.locator("#admin-jobs .notice")).to_contain_text("Cancelled 1 job.")
+            expect(panel).to_be_empty()
 
         # The row keeps being refreshed until the worker has stopped the job; then the polling stops.
-        expect(page.locator(f"#job-{running_id} .badge")).to_have_text("cancelled", timeout=30_000)
+        expect(page.locator(f"#job-{running_id} .badge")).to_have_text("cancelled")
         expect(page.locator("#live-rows")).not_to_have_attribute("hx-trigger", "every 2s")
         assert page.url.endswith("/admin/jobs?status=running")
     finally:
-        browser.close()
+        context.close()
 
     assert status_of(running_id) == "cancelled"
     with db.Session() as session:

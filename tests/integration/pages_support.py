@@ -1,16 +1,12 @@
-"""Helpers for the browser-page tests: jobs in any state, their events, teams, and a real server for sockets."""
+"""Helpers for the browser-page tests: jobs in any state, their events and files, and page-or-fragment checks."""
 
 from __future__ import annotations
 
-import threading
-from contextlib import contextmanager
 from datetime import timedelta
-
-from werkzeug.serving import make_server
 
 from app import db
 from app.generation.packaging import build_zip
-from app.models import Blob, Job, Team, User, utcnow
+from app.models import Blob, Job, utcnow
 from app.services.artifacts import sha256_hex, store_files
 from app.services.events import Event, append_event
 
@@ -63,15 +59,6 @@ def add_files(job_id: str, files: dict[str, bytes], folder: str = "todo-api") ->
         job.zip_sha256 = digest
 
 
-def team_with(*user_ids: int, name: str = "platform") -> int:
-    with db.Session.begin() as session:
-        team = Team(name=name)
-        team.members = [session.get(User, user_id) for user_id in user_ids]
-        session.add(team)
-        session.flush()
-        return team.id
-
-
 def set_job(job_id: str, **fields) -> None:
     with db.Session.begin() as session:
         job = session.get(Job, job_id)
@@ -101,15 +88,3 @@ def assert_fragment(response, root: str, status: int = 200) -> str:
     assert "HX-Request" in response.headers.get("Vary", "")
     return body
 
-
-@contextmanager
-def live_server(app):
-    """The app on a real HTTP server in a thread (the test client cannot speak WebSocket)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from app import create_app
 from app.models import ApiKey, AuditEntry, User
 from app.services.users import hash_api_key
-from tests.conftest import PASSWORD, login
+from tests.helpers import PASSWORD
 
 
 def audit_actions(session):
@@ -59,8 +59,8 @@ def test_wrong_password_is_refused_and_audited(client, user_id, session):
     assert audit_actions(session) == ["login_failed"]
 
 
-def test_sign_in_records_the_time_and_signs_out_by_post_only(client, user_id, session):
-    login(client, "owner@example.com")
+def test_sign_in_records_the_time_and_signs_out_by_post_only(client, login, user_id, session):
+    login("owner@example.com", client=client)
     assert session.get(User, user_id).last_login_at is not None
     assert client.get("/logout").status_code == 405
 
@@ -111,9 +111,9 @@ def test_api_key_is_shown_once_stored_hashed_and_revocable(owner_client, other_c
     assert audit_actions(session)[-2:] == ["api_key_created", "api_key_revoked"]
 
 
-def test_changing_the_password_ends_other_sessions(app, user_id):
-    first = login(app.test_client(), "owner@example.com")
-    second = login(app.test_client(), "owner@example.com")
+def test_changing_the_password_ends_other_sessions(login, user_id):
+    first = login("owner@example.com")
+    second = login("owner@example.com")
 
     response = first.post("/account/password", data={"current": PASSWORD, "password": "a new password",
                                                      "confirm": "a new password"})
@@ -121,7 +121,7 @@ def test_changing_the_password_ends_other_sessions(app, user_id):
     assert response.status_code == 302
     assert first.get("/account/api-keys").status_code == 200
     assert second.get("/account/api-keys").status_code == 302
-    login(app.test_client(), "owner@example.com", "a new password")
+    login("owner@example.com", "a new password")
 
 
 def test_forms_refuse_a_post_without_the_csrf_token(settings, redis_conn, user_id):

@@ -6,7 +6,6 @@ import re
 
 from app import db
 from app.models import User
-from tests.conftest import login, make_user
 from tests.integration.admin_support import add_job
 
 PAGES = ["/admin/jobs", "/admin/users", "/admin/workers", "/admin/stats", "/admin/audit"]
@@ -89,9 +88,9 @@ def test_the_admin_link_shows_only_for_admins(app, admin_client, owner_client):
     assert b'href="/admin/jobs"' not in owner_client.get("/account/api-keys").data
 
 
-def test_another_admin_also_gets_in(app):
+def test_another_admin_also_gets_in(make_user, login):
     make_user("second-admin@example.com", role="admin")
-    client = login(app.test_client(), "second-admin@example.com")
+    client = login("second-admin@example.com")
     assert client.get("/admin/users").status_code == 200
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from app import db
 from app.models import AuditEntry, Job, JobEvent, JobFile
 from app.services.events import stream_key
-from app.services.jobs import cancel_key, submit_job
+from app.services.jobs import cancel_key
 from tests.integration.admin_support import add_job, row_ids
+from tests.jobs_support import queue_job
 
 ACTIONS = "/admin/jobs/actions"
 
@@ -64,7 +65,7 @@ def test_an_unknown_action_is_refused(admin_client):
 
 def test_bulk_cancel_stops_queued_jobs_and_asks_running_ones_to_stop(admin_client, admin_id, redis_conn):
     with db.Session() as session:
-        queued = submit_job(session, redis_conn, template_id="react-app", name="waiting").id
+        queued = queue_job(session, redis_conn, template_id="react-app", name="waiting").id
     ids = jobs_in(busy="running", done="completed")
 
     response = admin_client.post(ACTIONS, data={"action": "cancel", "confirmed": "1",

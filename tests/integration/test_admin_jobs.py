@@ -10,6 +10,7 @@ import pytest
 from app import db
 from app.models import Team
 from tests.integration.admin_support import T0, add_job, add_jobs, json_page, row_ids
+from tests.integration.api_support import key_headers, make_key
 
 
 def walk(client, **params) -> list[str]:
@@ -188,10 +189,29 @@ def test_json_answers_in_the_seed_shape(admin_client, user_id):
     (job,) = body["jobs"]
     assert {"id", "name", "template_id", "status", "progress", "current_agent", "created_at", "started_at",
             "finished_at", "duration_s", "error", "tokens", "cost_usd", "files_count", "verified",
-            "parent_id", "owner", "team"} == set(job)
+            "parent_id", "owner", "team"} <= set(job)
     assert job["id"] == done_id and job["duration_s"] == 42.5 and job["tokens"] == 900 and job["cost_usd"] == 0.3
     assert job["owner"] == {"id": user_id, "email": "owner@example.com"} and job["team"] is None
     assert job["created_at"].endswith("Z")
+
+
+def test_the_admin_json_job_is_the_api_job_plus_its_owner_and_team(admin_client, client, user_id):
+    with db.Session.begin() as session:
+        team = Team(name="crew")
+        session.add(team)
+        session.flush()
+        job = add_job(session, name="shared", owner_id=user_id, team_id=team.id, seconds=12.25, cost=0.125,
+                      tokens=300)
+        job.usage = {"coder": {"tokens_in": 100, "tokens_out": 200, "cost_usd": 0.125, "calls": 2}}
+        job.request_id = "req-1"
+        job_id, team_id = job.id, team.id
+
+    (admin_job,) = json_page(admin_client)["jobs"]
+    api_job = client.get(f"/api/jobs/{job_id}", headers=key_headers(make_key(user_id))).get_json()["job"]
+
+    assert {k: v for k, v in admin_job.items() if k not in ("owner", "team")} == api_job
+    assert admin_job["owner"] == {"id": user_id, "email": "owner@example.com"}
+    assert admin_job["team"] == {"id": team_id, "name": "crew"}
 
 
 def test_counts_stop_at_the_cap(admin_client, monkeypatch):

@@ -103,3 +103,48 @@ def test_a_date_range_holding_many_jobs_is_checked_along_the_cost_index(sqlite_s
 def test_a_count_walks_the_most_selective_index(sqlite_session, params, walk):
     found = count_plan(sqlite_session, params)
     assert walk in found, found
+
+
+# --- a person's list: "My jobs" in the browser and GET /api/jobs ----------------------------------------------
+
+
+def person_list_plans(session: Session, **filters) -> list[str]:
+    """SQLite's plan for each query the browser's "My jobs" page runs for a member of a team."""
+    from sqlalchemy import event, select
+
+    from app.models import Team, User
+    from app.web.jobs.listing import job_page
+
+    user = session.scalar(select(User).where(User.email == "someone@example.com"))
+    if not user.teams:
+        user.teams.append(Team(name="crew"))
+        session.flush()
+    statements: list[tuple[str, tuple]] = []
+
+    def record(_conn, _cursor, statement, parameters, _context, _many):
+        if statement.lstrip().upper().startswith("SELECT") and "FROM jobs" in statement:
+            statements.append((statement, parameters))
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = job_page(session, user, **filters)
+        job_page(session, user, cursor="1767225600000000_ffffffffffffffffffffffffffffffff", **filters)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.jobs == []
+    run = session.connection().exec_driver_sql
+    return [" | ".join(row[-1] for row in run(f"EXPLAIN QUERY PLAN {sql}", params).all())
+            for sql, params in statements]
+
+
+@pytest.mark.parametrize("filters", [{}, {"template_id": "react-app"}, {"status": "completed"}])
+def test_my_jobs_walks_the_owners_index_and_never_unites_owner_or_team(sqlite_session, filters):
+    plans = person_list_plans(sqlite_session, **filters)
+
+    # The person's own jobs, read in order along their index, up to the page's end (a page and the next).
+    own = [p for p in plans if "ix_jobs_owner_created (owner_id=?" in p]
+    assert len(own) == 2 and not any("TEMP B-TREE" in p for p in own), "\n".join(plans)
+    # Never one `owner OR team` query (SQLite would unite two indexes and sort every visible job), and never a
+    # walk along a status or project template, which four jobs in five may share.
+    assert not any("MULTI-INDEX OR" in p or "status" in p or "template" in p for p in plans), "\n".join(plans)

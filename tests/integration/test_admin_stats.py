@@ -79,23 +79,23 @@ def test_parts_refresh_themselves_with_htmx(admin_client):
 
 
 def test_job_figures_are_shared_for_a_minute_then_recomputed_once(admin_client, redis_conn):
-    from app.web.admin import stats
+    from app.services.figures import FIGURES
 
     admin_client.get("/admin/stats")
-    assert redis_conn.exists(stats.FIGURES_KEY)
+    assert redis_conn.exists(FIGURES.key)
     with db.Session.begin() as session:
         add_job(session, name="late", created_at=utcnow(), cost=2.0)
     assert "$2.00" not in admin_client.get("/admin/stats").data.decode()  # the shared copy, still fresh
 
     # Older than a minute, while another process is already recomputing: the old copy is served.
-    stale = json.loads(redis_conn.get(stats.FIGURES_KEY))
-    stale["now"] = (utcnow() - timedelta(seconds=stats.FIGURES_FRESH_S + 1)).isoformat()
-    redis_conn.set(stats.FIGURES_KEY, json.dumps(stale))
-    redis_conn.set(stats.FIGURES_LOCK, "1")
+    stale = json.loads(redis_conn.get(FIGURES.key))
+    stale["computed_at"] -= FIGURES.fresh_s + 1
+    redis_conn.set(FIGURES.key, json.dumps(stale))
+    redis_conn.set(FIGURES.lock_key, "1")
     assert "$2.00" not in admin_client.get("/admin/stats").data.decode()
 
     # Nobody else is: this request recomputes them.
-    redis_conn.delete(stats.FIGURES_LOCK)
+    redis_conn.delete(FIGURES.lock_key)
     html = admin_client.get("/admin/stats").data.decode()
     assert "$2.00" in html and figures_table(html, "success-rate")[-1][1] == "100%"
-    assert not redis_conn.exists(stats.FIGURES_LOCK)
+    assert not redis_conn.exists(FIGURES.lock_key)

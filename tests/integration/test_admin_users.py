@@ -9,7 +9,7 @@ from sqlalchemy import select
 from app import db
 from app.models import AuditEntry, Team, User
 from app.services.teams import add_member
-from tests.conftest import PASSWORD, login, make_user
+from tests.helpers import PASSWORD
 from tests.integration.admin_support import add_jobs
 
 
@@ -51,10 +51,10 @@ def test_filter_by_role_state_and_e_mail(admin_client, user_id, other_user_id):
     assert emails("?state=inactive") == ["other@example.com"]
 
 
-def test_users_are_paged_by_e_mail(app, admin_client, admin_id, monkeypatch):
-    from app.services import accounts
+def test_users_are_paged_by_e_mail(make_user, admin_client, admin_id, monkeypatch):
+    from app.services import users
 
-    monkeypatch.setattr(accounts, "USERS_PER_PAGE", 2)
+    monkeypatch.setattr(users, "USERS_PER_PAGE", 2)
     for i in range(4):
         make_user(f"user{i}@example.com")
     html = admin_client.get("/admin/users").data.decode()
@@ -65,7 +65,7 @@ def test_users_are_paged_by_e_mail(app, admin_client, admin_id, monkeypatch):
     assert "user1@example.com" in second and "user2@example.com" in second and "user0@" not in second
 
 
-def test_changing_a_role_is_audited_and_takes_effect(app, admin_client, user_id):
+def test_changing_a_role_is_audited_and_takes_effect(login, admin_client, user_id):
     response = admin_client.post(f"/admin/users/{user_id}/role", data={"role": "admin"},
                                  headers={"HX-Request": "true"})
     assert response.data.lstrip().startswith(f'<tr id="user-{user_id}"'.encode())
@@ -74,7 +74,7 @@ def test_changing_a_role_is_audited_and_takes_effect(app, admin_client, user_id)
     (entry,) = audit("user_role_changed")
     assert entry.target == f"user:{user_id}" and entry.details == {"email": "owner@example.com",
                                                                    "role_before": "user", "role_after": "admin"}
-    assert login(app.test_client(), "owner@example.com").get("/admin/jobs").status_code == 200
+    assert login("owner@example.com").get("/admin/jobs").status_code == 200
 
     response = admin_client.post(f"/admin/users/{user_id}/role", data={"role": "overlord"})
     assert response.status_code == 303 and user(user_id).role == "admin"
@@ -90,7 +90,7 @@ def test_an_admin_cannot_demote_deactivate_or_reset_themselves(admin_client, adm
     assert admin_client.get("/admin/users").status_code == 200
 
 
-def test_deactivating_ends_the_users_sessions_and_sign_in(app, admin_client, user_id, owner_client):
+def test_deactivating_ends_the_users_sessions_and_sign_in(app, login, admin_client, user_id, owner_client):
     assert owner_client.get("/account/api-keys").status_code == 200
     response = admin_client.post(f"/admin/users/{user_id}/active", data={"active": "0"})
     assert response.status_code == 303
@@ -102,10 +102,10 @@ def test_deactivating_ends_the_users_sessions_and_sign_in(app, admin_client, use
 
     admin_client.post(f"/admin/users/{user_id}/active", data={"active": "1"})
     assert user(user_id).is_active and audit("user_reactivated")
-    login(app.test_client(), "owner@example.com")
+    login("owner@example.com")
 
 
-def test_a_reset_password_is_shown_once_and_works(app, admin_client, user_id, owner_client):
+def test_a_reset_password_is_shown_once_and_works(app, login, admin_client, user_id, owner_client):
     response = admin_client.post(f"/admin/users/{user_id}/password", data={"back": "/admin/users?role=user"})
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     password = re.search(r'<div class="new-password" role="status">.*?<code>([^<]+)</code>', response.data.decode(),
@@ -116,7 +116,7 @@ def test_a_reset_password_is_shown_once_and_works(app, admin_client, user_id, ow
     assert owner_client.get("/account/api-keys").status_code == 302  # the old session ended
     assert app.test_client().post("/login", data={"email": "owner@example.com",
                                                   "password": PASSWORD}).status_code == 400
-    login(app.test_client(), "owner@example.com", password)
+    login("owner@example.com", password)
     assert password.encode() not in admin_client.get("/admin/users").data
     (entry,) = audit("user_password_reset")
     assert password not in str(entry.details)

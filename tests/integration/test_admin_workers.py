@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from app import db
 from app.models import AuditEntry, Job, JobStatus
-from app.services.jobs import create_job, finish_job, submit_job
+from app.services.jobs import create_job, finish_job
 from app.services.queues import QUEUE_NAME, job_queue
 from app.worker.tasks import configure_runtime
+from tests.jobs_support import queue_job
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +41,7 @@ def test_queues_show_their_depth_and_registries(admin_client, redis_conn):
     failed_rq_job(redis_conn)
     with db.Session() as session:
         for i in range(3):
-            submit_job(session, redis_conn, template_id="react-app", name=f"waiting-{i}")
+            queue_job(session, redis_conn, template_id="react-app", name=f"waiting-{i}")
 
     html = admin_client.get("/admin/workers").data.decode()
     row = html.split(f'<tr id="queue-{QUEUE_NAME}">')[1].split("</tr>")[0]
@@ -92,7 +93,7 @@ def test_delete_forgets_the_failed_rq_job_but_keeps_the_job_row(admin_client, re
 
 def test_abandoned_jobs_are_shown_and_can_be_failed_now(admin_client, redis_conn):
     with db.Session() as session:
-        job_id = submit_job(session, redis_conn, template_id="react-app", name="orphan").id
+        job_id = queue_job(session, redis_conn, template_id="react-app", name="orphan").id
     # As if a worker took the job and died: started, with an execution that expired long ago.
     rq_job = RQJob.fetch(job_id, connection=redis_conn)
     rq_job.set_status(RQStatus.STARTED)

@@ -13,8 +13,7 @@ from app.services.artifacts import list_files
 from app.services.jobs import cancel_key
 from app.services.queues import QUEUE_NAME
 from app.worker.tasks import configure_runtime
-from tests.conftest import run_jobs
-from tests.integration.api_support import JOB, Api, make_key, make_team
+from tests.integration.api_support import JOB, Api, make_key
 
 pytestmark = pytest.mark.usefixtures("redis_conn")
 
@@ -81,12 +80,12 @@ def test_only_template_and_name_are_required(api):
     assert api.post("/api/jobs", json={"template_id": "react-app", "name": "shop"}).status_code == 201
 
 
-def test_a_submitted_job_runs_and_its_status_and_usage_are_read(api, settings, redis_conn):
+def test_a_submitted_job_runs_and_its_status_and_usage_are_read(api, settings, run_jobs):
     configure_runtime(settings)
     job_id = submit(api)
     assert api.get(f"/api/jobs/{job_id}").get_json()["job"]["status"] == "queued"
 
-    run_jobs(redis_conn)
+    run_jobs()
 
     job = api.get(f"/api/jobs/{job_id}").get_json()["job"]
     assert job["status"] == "completed" and job["progress"] == 100
@@ -141,7 +140,7 @@ def test_a_body_over_the_limit_is_413(api):
     assert response.get_json()["success"] is False
 
 
-def test_a_team_the_caller_is_not_in_is_403(api, other_user_id):
+def test_a_team_the_caller_is_not_in_is_403(api, other_user_id, make_team):
     team_id = make_team("others", other_user_id)
 
     response = api.post("/api/jobs", json={**JOB, "team_id": team_id})
@@ -258,7 +257,7 @@ def test_pages_follow_the_next_link_without_gap_or_overlap(api):
     assert seen == list(reversed(ids))
 
 
-def test_pages_merge_own_and_team_jobs_in_order(api, other_api, user_id, other_user_id):
+def test_pages_merge_own_and_team_jobs_in_order(api, other_api, user_id, other_user_id, make_team):
     team_id = make_team("crew", user_id, other_user_id)
     ids = []
     for n in range(6):  # alternate between mine and a teammate's, shared or not
@@ -288,11 +287,12 @@ def test_a_bad_query_parameter_is_422_naming_it(api, query, field):
 
 
 def test_a_job_is_seen_by_its_owner_team_and_admins_and_is_404_to_anyone_else(
-        api, other_api, admin_api, client, other_user_id, user_id):
-    team_id = make_team("crew", user_id)
+        api, other_api, admin_api, client, other_user_id, user_id, make_user, make_team):
+    mate_id = make_user("mate@example.com")
+    team_id = make_team("crew", user_id, mate_id)
     job_id = submit(api, {**JOB, "team_id": team_id})
     private = submit(api)
-    teammate = Api(client, make_key(make_team_member(team_id)))
+    teammate = Api(client, make_key(mate_id))
 
     for caller, job, status in [(api, job_id, 200), (admin_api, private, 200), (teammate, job_id, 200),
                                 (teammate, private, 404), (other_api, job_id, 404), (other_api, "0" * 32, 404)]:
@@ -303,18 +303,6 @@ def test_a_job_is_seen_by_its_owner_team_and_admins_and_is_404_to_anyone_else(
     assert {j["id"] for j in admin_api.get("/api/jobs").get_json()["jobs"]} == {job_id, private}
     assert other_api.post(f"/api/jobs/{job_id}/cancel").status_code == 404
     assert teammate.post(f"/api/jobs/{job_id}/cancel").status_code == 403
-
-
-def make_team_member(team_id: int) -> int:
-    from app.models import Team
-    from app.services.users import create_user
-
-    with db.Session.begin() as session:
-        user = create_user(session, "mate@example.com", "correct horse battery")
-        team = session.get(Team, team_id)
-        team.members.append(user)
-        session.flush()
-        return user.id
 
 
 def test_files_and_download_of_a_completed_job(client, user_id, completed_job_id):

@@ -18,7 +18,6 @@ from app.services import stats as stats_service
 from app.services.queues import QUEUE_NAME
 from app.web.api.openapi import document
 from app.worker.tasks import configure_runtime
-from tests.conftest import run_jobs
 from tests.integration.api_support import JOB, Api, key_headers, make_key
 
 pytestmark = pytest.mark.usefixtures("redis_conn")
@@ -290,11 +289,11 @@ def test_access_logs_are_json_lines_with_the_request_id(client, json_log):
     assert line["level"] == "info" and line["ts"].endswith("Z") and line["duration_ms"] >= 0
 
 
-def test_the_request_id_follows_the_job_into_the_worker_logs(api, settings, redis_conn, json_log):
+def test_the_request_id_follows_the_job_into_the_worker_logs(api, settings, run_jobs, json_log):
     configure_runtime(settings)
     job_id = api.post("/api/jobs", json=JOB, headers={"X-Request-ID": "submit-42"}).get_json()["job_id"]
 
-    run_jobs(redis_conn)
+    run_jobs()
 
     worker_lines = [e for e in json_log() if e["logger"] == "app.worker.tasks"]
     assert {e["message"] for e in worker_lines} >= {f"job {job_id} started", f"job {job_id} ended completed"}

@@ -7,6 +7,7 @@ from rq import SimpleWorker
 from sqlalchemy import event
 
 from app import create_app, db
+from app.generation.sandbox import probe
 from app.ops.embedded_redis import EmbeddedRedis
 from app.services.queues import QUEUE_NAME
 
@@ -23,7 +24,7 @@ def test_health_reports_every_component_in_the_seed_shape(client, redis_conn):
     assert body["service"] == "multi-agent-code-generation"
     assert body["version"] and body["timestamp"].endswith("Z")
     assert body["components"] == {"database": "healthy", "redis": "healthy", "openai": "unconfigured",
-                                  "workers": "healthy"}
+                                  "workers": "healthy", "sandbox": "healthy"}
 
 
 def test_health_without_workers_is_degraded_but_ready(client):
@@ -32,6 +33,22 @@ def test_health_without_workers_is_degraded_but_ready(client):
     assert response.status_code == 200
     assert response.get_json()["status"] == "degraded"
     assert response.get_json()["components"]["workers"] == "none"
+
+
+def test_without_a_sandbox_health_is_degraded_not_down(client, redis_conn, monkeypatch):
+    SimpleWorker([QUEUE_NAME], connection=redis_conn).register_birth()
+    monkeypatch.setenv("PATH", "/nonexistent")  # no bwrap to be found: the sandbox is unavailable, for real
+    probe.cache_clear()
+    try:
+        response = client.get("/health")
+    finally:
+        monkeypatch.undo()
+        probe.cache_clear()
+
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "degraded"
+    assert body["components"]["sandbox"] == "unavailable: bwrap is not installed (apt-get install bubblewrap)"
 
 
 def test_openai_is_configured_not_probed_when_a_key_is_set(settings, redis_conn):

@@ -7,7 +7,7 @@ import pytest
 from app.generation.agents import PipelineContext, get_agent
 from app.generation.agents.base import STREAM_EVENT_INTERVAL_S
 from app.generation.providers import Budget, BudgetExceeded, ProviderError, Task, make_provider
-from app.generation.providers.openai_compat import cost_of
+from app.generation.providers.pricing import cost_of
 from tests.openai_server import OpenAIServer, Reply
 
 
@@ -80,7 +80,7 @@ def test_a_timeout_is_retried_then_reported(llm_server):
     llm_server.script(Reply(text="late", delay_s=1.5), Reply(text="late", delay_s=1.5))
 
     started = time.monotonic()
-    with pytest.raises(ProviderError, match="timed out after 1 retries"):
+    with pytest.raises(ProviderError, match=r"sent nothing for 0.5 s after 1 retry"):
         provider(llm_server, timeout_s=0.5, max_retries=1).complete(task())
     assert time.monotonic() - started < 10
 
@@ -97,25 +97,27 @@ def test_invalid_json_is_asked_again_and_the_valid_answer_is_used(llm_server):
     get_agent("planner").run(ctx)
 
     assert [e.name for e in ctx.spec.entities] == ["Task"]
-    assert ctx.spec.features == ["auth", "tests"]  # an unknown feature is dropped
+    assert ctx.spec.features == ["auth", "ci", "docker", "tests"]  # the template's kept, an unknown one dropped
     assert len(llm_server.requests) == 2
-    assert "not valid JSON" in llm_server.requests[1]["messages"][-1]["content"]
+    assert "did not fit" in llm_server.requests[1]["messages"][-1]["content"]
     assert ctx.usage_by_agent["planner"].tokens == 300 and ctx.calls_by_agent["planner"] == 2
 
 
 def test_a_repair_answer_cannot_write_outside_the_project(llm_server):
-    llm_server.script(Reply(text='{"files": [{"path": "../../etc/evil.py", "content": "x"}, '
-                                 '{"path": "/abs.py", "content": "x"}, {"path": "app/ok.py", "content": "y = 1"}]}'))
+    evil = "../../etc/evil.py\n<<<<<<< SEARCH\n=======\nx = 1\n>>>>>>> REPLACE\n"
+    fixed = "app/main.py\n<<<<<<< SEARCH\nbroken(\n=======\nfixed = True\n>>>>>>> REPLACE\n"
+    llm_server.script(Reply(text=evil), Reply(text=fixed))
     events = Events()
     ctx = context(llm_server, events)
-    ctx.files = {"app/main.py": "broken("}
+    ctx.files = {"app/main.py": "broken(\n"}
 
     changed = get_agent("coder").repair(ctx, "app/main.py: syntax error")
 
-    assert changed == ["app/ok.py"]
-    assert set(ctx.files) == {"app/main.py", "app/ok.py"}
-    refused = [e["message"] for e in events if e["status"] == "refused"]
-    assert len(refused) == 2 and "climbs out" in refused[0] and "absolute" in refused[1]
+    assert changed == ["app/main.py"]
+    assert ctx.files == {"app/main.py": "fixed = True\n"}
+    retried = [e["message"] for e in events if e["status"] == "retrying"]
+    assert len(retried) == 1 and "climbs out" in retried[0]
+    assert "climbs out" in llm_server.requests[1]["messages"][-1]["content"]
 
 
 def test_the_budget_stops_further_calls(llm_server):

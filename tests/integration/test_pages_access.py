@@ -6,25 +6,24 @@ import pytest
 from app import db
 from app.models import Job, User
 from app.services.sharing import create_share_link
-from tests.conftest import login, make_user
-from tests.integration.pages_support import add_files, make_job, set_job, team_with
+from tests.integration.pages_support import add_files, make_job, set_job
 
 OK, LOGIN, GONE, FORBIDDEN, DONE = 200, "login", 404, 403, 303
 
 
 @pytest.fixture
-def world(app, user_id, other_user_id, admin_id):
+def world(app, make_user, make_team, login, user_id, other_user_id, admin_id):
     """A job of the owner, shared with a team (the member is in it, the other user is not), with a share link."""
     member_id = make_user("member@example.com")
-    job_id = make_job(user_id, status="failed", team_id=team_with(user_id, member_id))
+    job_id = make_job(user_id, status="failed", team_id=make_team("platform", user_id, member_id))
     add_files(job_id, {"README.md": b"# hello\n"})
     with db.Session.begin() as session:
         token = create_share_link(session, session.get(Job, job_id), session.get(User, user_id))
     clients = {
-        "owner": login(app.test_client(), "owner@example.com"),
-        "member": login(app.test_client(), "member@example.com"),
-        "other": login(app.test_client(), "other@example.com"),
-        "admin": login(app.test_client(), "admin@example.com"),
+        "owner": login("owner@example.com"),
+        "member": login("member@example.com"),
+        "other": login("other@example.com"),
+        "admin": login("admin@example.com"),
         "anonymous": app.test_client(),
     }
     return job_id, token, clients

@@ -16,7 +16,6 @@ from tests.integration.pages_support import (
     make_job,
     set_job,
     start_agents,
-    team_with,
 )
 
 
@@ -65,8 +64,8 @@ def test_filters_by_status_and_template_replace_the_list(owner_client, user_id):
     assert len(row_names(owner_client.get("/jobs?status=nope&template=x&cursor=@@").get_data(as_text=True))) == 3
 
 
-def test_team_jobs_are_listed_for_members(owner_client, other_client, user_id, other_user_id):
-    team = team_with(user_id, other_user_id)
+def test_team_jobs_are_listed_for_members(owner_client, other_client, user_id, other_user_id, make_team):
+    team = make_team("platform", user_id, other_user_id)
     make_job(other_user_id, name="team-job", team_id=team)
     make_job(other_user_id, name="private-job")
     assert row_names(owner_client.get("/jobs").get_data(as_text=True)) == ["team-job"]
@@ -200,8 +199,9 @@ def test_error_pages_wear_the_site_look(owner_client, other_client, user_id, set
     assert "secret detail" not in body and "Traceback" not in body
 
 
-def test_a_team_member_may_not_cancel_and_sees_403_in_the_site_look(user_id, other_user_id, other_client):
-    job_id = make_job(user_id, team_id=team_with(user_id, other_user_id))
+def test_a_team_member_may_not_cancel_and_sees_403_in_the_site_look(user_id, other_user_id, other_client,
+                                                                     make_team):
+    job_id = make_job(user_id, team_id=make_team("platform", user_id, other_user_id))
     assert_page_like_error(other_client.post(f"/jobs/{job_id}/cancel"), 403, "Not allowed")
     assert get_job(job_id).status == "queued"
 

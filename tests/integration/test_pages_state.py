@@ -2,7 +2,7 @@
 
 from app.models import Job
 from app.services.events import Event
-from app.web.jobs.state import build_state, build_tree
+from app.web.jobs.state import SECTIONS, apply_event, apply_row, build_state, build_tree
 
 
 def job(**fields) -> Job:
@@ -85,3 +85,35 @@ def test_the_file_tree_puts_folders_first():
     app = tree[0]
     assert [(n.name, n.path) for n in app.children] == [("routers", "app/routers"), ("main.py", "app/main.py")]
     assert app.children[0].children[0].path == "app/routers/tasks.py"
+
+
+def test_folding_events_one_at_a_time_gives_the_state_built_whole():
+    finding = {"path": "a.py", "severity": "warning", "message": "unused import", "source": "static"}
+    history = events(("job", "running", None, 0, {}), ("agent", "started", "planner", 1, {}),
+                     ("agent", "completed", "planner", 2, {}), ("agent", "started", "coder", 3, {}),
+                     ("file", "written", "coder", 4, {"path": "app/main.py", "size": 12}),
+                     ("log", "streaming", "coder", 5, {"stream": True}),
+                     ("usage", "counted", "coder", 6, {"tokens_in": 3, "tokens_out": 4, "cost_usd": 0.1, "model": "m"}),
+                     ("agent", "started", "reviewer", 7, {}), ("review", "warning", "reviewer", 8, finding),
+                     ("done", "failed", None, 9, {}))
+    whole = build_state(job(), history)
+    folded = build_state(job(), [])
+    for event in history:
+        apply_event(folded, event)
+    shown = ("status", "progress", "current_agent", "error", "agents", "files", "findings", "checks", "usage",
+             "models", "log", "summary", "last_event_id", "streamed_lines")
+    assert {name: getattr(folded, name) for name in shown} == {name: getattr(whole, name) for name in shown}
+    assert whole.status == "failed" and [s.status for s in whole.agents][-1] == "skipped"
+
+
+def test_an_event_names_only_the_sections_it_changes():
+    state = build_state(job(), events(("agent", "started", "coder", 1, {})))
+    line = Event(job_id="j1", type="log", agent="coder", status="streaming", progress=1, message="def main():",
+                 data={"stream": True}, id="1-2")
+    assert apply_event(state, line) == {"log"}  # the commonest event: one more line, nothing re-rendered
+    written = Event(job_id="j1", type="file", agent="coder", status="written", progress=30, message="a.py",
+                    data={"path": "a.py", "size": 3}, id="1-3")
+    assert apply_event(state, written) == {"log", "files", "status"}
+    assert apply_event(state, Event(job_id="j1", type="done", status="completed", id="1-4")) == set(SECTIONS)
+    assert apply_row(state, job(status="completed", files_count=1), [("a.py", 3)]) >= set(SECTIONS) - {"log"}
+    assert state.finished and state.files == {"a.py": 3} and state.progress == 100

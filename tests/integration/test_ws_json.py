@@ -3,7 +3,6 @@
 import json
 import struct
 import threading
-import time
 
 import pytest
 import websocket
@@ -12,16 +11,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from app import create_app
 from app.services.events import stream_key
 from app.worker.tasks import configure_runtime
-from tests.conftest import run_jobs
-from tests.integration.api_support import JOB, Api, LiveServer, make_key
+from tests.helpers import DEADLINE_S, wait_until
+from tests.integration.api_support import JOB, Api, make_key
 
 EVENT_TYPES = {"job", "agent", "file", "log", "review", "test", "usage", "done"}
-
-
-@pytest.fixture
-def server(app, free_port):
-    with LiveServer(app, free_port) as live:
-        yield live
 
 
 _opened: list[websocket.WebSocket] = []
@@ -34,8 +27,9 @@ def close_sockets():
         _opened.pop().close()
 
 
-def connect(server, **kwargs) -> websocket.WebSocket:
-    ws = websocket.create_connection(f"{server.ws_url}/ws", timeout=10, **kwargs)
+def connect(live_server, **kwargs) -> websocket.WebSocket:
+    # A minute per message: generous, so that a busy machine is not a failure.
+    ws = websocket.create_connection(f"{live_server.ws_url}/ws", timeout=60, **kwargs)
     _opened.append(ws)
     return ws
 
@@ -48,8 +42,8 @@ def receive(ws) -> dict:
     return json.loads(ws.recv())
 
 
-def signed_in(server, key: str) -> websocket.WebSocket:
-    ws = connect(server)
+def signed_in(live_server, key: str) -> websocket.WebSocket:
+    ws = connect(live_server)
     send(ws, {"type": "auth", "token": key})
     assert receive(ws)["type"] == "authenticated"
     return ws
@@ -82,19 +76,19 @@ def stream_ids(redis_conn, job_id: str) -> list[str]:
 # --- protocol basics --------------------------------------------------------------------------------------
 
 
-def test_ping_answers_pong_after_signing_in_with_a_token(server, client, user_id):
+def test_ping_answers_pong_after_signing_in_with_a_token(live_server, client, user_id):
     key = make_key(user_id)
     token = client.post("/api/auth/token", json={"api_key": key}).get_json()["access_token"]
 
     for credential in (token, key):
-        ws = signed_in(server, credential)
+        ws = signed_in(live_server, credential)
         send(ws, {"type": "ping", "data": 7})
         assert receive(ws) == {"type": "pong", "data": 7}
         ws.close()
 
 
-def test_the_first_message_must_sign_in(server):
-    ws = connect(server)
+def test_the_first_message_must_sign_in(live_server):
+    ws = connect(live_server)
     send(ws, {"type": "ping"})
 
     code, reason = closed_with(ws)
@@ -102,8 +96,8 @@ def test_the_first_message_must_sign_in(server):
     assert code == 1008 and reason.startswith("authentication required")
 
 
-def test_a_bad_token_is_refused_with_a_reason(server, user_id):
-    ws = connect(server)
+def test_a_bad_token_is_refused_with_a_reason(live_server, user_id):
+    ws = connect(live_server)
     send(ws, {"type": "auth", "token": "cgs_not-a-key"})
 
     code, reason = closed_with(ws)
@@ -117,8 +111,8 @@ def test_a_bad_token_is_refused_with_a_reason(server, user_id):
     ('{"type": "shout"}', 1003, "unknown message type 'shout'"),
     ('{"type": "ping", "data": "' + "x" * 5000 + '"}', 1009, "message too big"),
 ])
-def test_misbehaving_clients_are_closed_with_a_clear_reason(server, user_id, message, code, reason):
-    ws = signed_in(server, make_key(user_id))
+def test_misbehaving_clients_are_closed_with_a_clear_reason(live_server, user_id, message, code, reason):
+    ws = signed_in(live_server, make_key(user_id))
     ws.send(message)
 
     got_code, got_reason = closed_with(ws)
@@ -126,11 +120,11 @@ def test_misbehaving_clients_are_closed_with_a_clear_reason(server, user_id, mes
     assert got_code == code and got_reason.startswith(reason)
 
 
-def test_the_subscription_past_the_limit_closes_the_socket(server, user_id):
+def test_the_subscription_past_the_limit_closes_the_socket(live_server, user_id):
     from app.web.realtime import MAX_SUBSCRIPTIONS
 
     ids = [add_job(user_id) for _ in range(MAX_SUBSCRIPTIONS + 1)]
-    ws = signed_in(server, make_key(user_id))
+    ws = signed_in(live_server, make_key(user_id))
     for job_id in ids[:MAX_SUBSCRIPTIONS] + ids[:3]:  # subscribing again to a job does not count twice
         send(ws, {"type": "subscribe", "job_id": job_id})
         assert receive(ws)["type"] == "subscribed"
@@ -155,8 +149,8 @@ def add_job(owner_id: int) -> str:
 # --- access -----------------------------------------------------------------------------------------------
 
 
-def test_a_foreign_job_gets_an_error_and_no_events(server, client, user_id, other_user_id, completed_job_id):
-    ws = signed_in(server, make_key(other_user_id))
+def test_a_foreign_job_gets_an_error_and_no_events(live_server, client, user_id, other_user_id, completed_job_id):
+    ws = signed_in(live_server, make_key(other_user_id))
 
     send(ws, {"type": "subscribe", "job_id": completed_job_id})
     answer = receive(ws)
@@ -167,30 +161,45 @@ def test_a_foreign_job_gets_an_error_and_no_events(server, client, user_id, othe
     assert receive(ws)["type"] == "pong"  # nothing of the job came in between
 
 
-def test_the_browser_session_signs_the_socket_in_from_this_site(server, owner_client, completed_job_id):
+def test_the_browser_session_signs_the_socket_in_from_this_site(live_server, owner_client, completed_job_id):
     cookie = f"session={owner_client.get_cookie('session').value}"
 
-    ws = connect(server, cookie=cookie, origin=server.url)
+    ws = connect(live_server, cookie=cookie, origin=live_server.url)
     send(ws, {"type": "subscribe", "job_id": completed_job_id})
 
     assert receive(ws)["type"] == "subscribed"
     assert events_until_done(ws, completed_job_id)[-1]["type"] == "done"
 
 
-def test_a_cookie_socket_from_another_origin_is_refused_before_the_handshake(server, owner_client):
+def test_a_cookie_socket_from_another_origin_is_refused_before_the_handshake(live_server, owner_client):
     cookie = f"session={owner_client.get_cookie('session').value}"
 
     with pytest.raises(websocket.WebSocketBadStatusException) as refused:
-        connect(server, cookie=cookie, origin="http://evil.example")
+        connect(live_server, cookie=cookie, origin="http://evil.example")
 
     assert refused.value.status_code == 403
+
+
+def test_a_cookie_socket_without_origin_is_refused_a_token_socket_from_anywhere_is_not(live_server,
+                                                                                       owner_client, user_id):
+    """app/web/sockets.py: the cookie needs this site's Origin (a browser always sends one); a token does not."""
+    cookie = f"session={owner_client.get_cookie('session').value}"
+    with pytest.raises(websocket.WebSocketBadStatusException) as refused:
+        connect(live_server, cookie=cookie, suppress_origin=True)
+    assert refused.value.status_code == 403
+
+    key = make_key(user_id)
+    for origin in ({"suppress_origin": True}, {"origin": "http://evil.example"}):
+        ws = connect(live_server, **origin)
+        send(ws, {"type": "auth", "token": key})
+        assert receive(ws)["type"] == "authenticated"
 
 
 # --- history, live events and resuming --------------------------------------------------------------------
 
 
-def test_a_late_subscriber_gets_the_whole_history_in_order(server, user_id, completed_job_id, redis_conn):
-    ws = signed_in(server, make_key(user_id))
+def test_a_late_subscriber_gets_the_whole_history_in_order(live_server, user_id, completed_job_id, redis_conn):
+    ws = signed_in(live_server, make_key(user_id))
     send(ws, {"type": "subscribe", "job_id": completed_job_id})
 
     assert receive(ws) == {"type": "subscribed", "job_id": completed_job_id, "status": "completed", "after": "0-0"}
@@ -201,11 +210,11 @@ def test_a_late_subscriber_gets_the_whole_history_in_order(server, user_id, comp
     assert set(first) == {"id", "job_id", "type", "agent", "status", "progress", "message", "data", "timestamp"}
 
 
-def test_history_comes_from_the_database_once_redis_has_let_the_stream_go(server, user_id, completed_job_id,
+def test_history_comes_from_the_database_once_redis_has_let_the_stream_go(live_server, user_id, completed_job_id,
                                                                            redis_conn):
     expected = stream_ids(redis_conn, completed_job_id)
     redis_conn.delete(stream_key(completed_job_id))
-    ws = signed_in(server, make_key(user_id))
+    ws = signed_in(live_server, make_key(user_id))
 
     send(ws, {"type": "subscribe", "job_id": completed_job_id, "after": expected[4]})
     receive(ws)
@@ -214,7 +223,7 @@ def test_history_comes_from_the_database_once_redis_has_let_the_stream_go(server
 
 
 def test_live_events_resume_after_a_disconnect_with_no_gap_and_no_duplicate(
-        app, server, settings, client, user_id, redis_conn):
+        app, live_server, settings, client, user_id, redis_conn, run_jobs):
     configure_runtime(settings.with_overrides(offline_pace_ms=40))  # slow enough to disconnect mid-job
     api = Api(client, make_key(user_id))
     job_id = api.post("/api/jobs", json=JOB).get_json()["job_id"]
@@ -222,13 +231,13 @@ def test_live_events_resume_after_a_disconnect_with_no_gap_and_no_duplicate(
 
     def follow() -> None:
         try:
-            ws = signed_in(server, api.key)
+            ws = signed_in(live_server, api.key)
             send(ws, {"type": "subscribe", "job_id": job_id})
             assert receive(ws)["status"] == "queued"
             subscribed.set()
             received.append(events_until_done(ws, job_id, limit=4))
             ws.close()  # the connection drops mid-job
-            ws = signed_in(server, api.key)
+            ws = signed_in(live_server, api.key)
             send(ws, {"type": "subscribe", "job_id": job_id, "after": received[0][-1]["id"]})
             receive(ws)
             received.append(events_until_done(ws, job_id))
@@ -239,9 +248,10 @@ def test_live_events_resume_after_a_disconnect_with_no_gap_and_no_duplicate(
 
     follower = threading.Thread(target=follow)
     follower.start()
-    assert subscribed.wait(10)
-    run_jobs(redis_conn)  # the real worker, in this (main) thread, while the socket follows
-    follower.join(30)
+    assert subscribed.wait(DEADLINE_S), "the follower did not subscribe"
+    run_jobs()  # the real worker, in this (main) thread, while the socket follows
+    follower.join(DEADLINE_S)
+    assert not follower.is_alive(), "the follower did not see the job to its end"
 
     assert not failures, failures
     ids = [e["id"] for part in received for e in part]
@@ -250,17 +260,17 @@ def test_live_events_resume_after_a_disconnect_with_no_gap_and_no_duplicate(
     assert received[0][0]["type"] == "job" and received[0][0]["status"] == "running"
 
 
-def test_unsubscribing_stops_the_events(server, client, user_id, settings, redis_conn):
+def test_unsubscribing_stops_the_events(live_server, client, user_id, settings, run_jobs):
     api = Api(client, make_key(user_id))
     job_id = api.post("/api/jobs", json=JOB).get_json()["job_id"]
-    ws = signed_in(server, api.key)
+    ws = signed_in(live_server, api.key)
     send(ws, {"type": "subscribe", "job_id": job_id})
     receive(ws)
     send(ws, {"type": "unsubscribe", "job_id": job_id})
     assert receive(ws) == {"type": "unsubscribed", "job_id": job_id}
 
     configure_runtime(settings)
-    run_jobs(redis_conn)
+    run_jobs()
     send(ws, {"type": "ping"})
 
     assert receive(ws)["type"] == "pong"
@@ -269,20 +279,20 @@ def test_unsubscribing_stops_the_events(server, client, user_id, settings, redis
 # --- heartbeats and timeouts ------------------------------------------------------------------------------
 
 
-def test_heartbeats_idle_and_auth_timeouts(settings, redis_conn, user_id, free_port):
+def test_heartbeats_idle_and_auth_timeouts(settings, redis_conn, user_id, start_live_server):
     app = create_app({"TESTING": True, "WS_HEARTBEAT_S": 0.2, "WS_IDLE_TIMEOUT_S": 1.0, "WS_AUTH_TIMEOUT_S": 0.5},
                      settings=settings)
-    with LiveServer(app, free_port) as live:
-        silent = connect(live)
-        assert closed_with(silent) == (1008, 'authentication timeout: send {"type": "auth", "token": ...} first')
+    live = start_live_server(app)
+    silent = connect(live)
+    assert closed_with(silent) == (1008, 'authentication timeout: send {"type": "auth", "token": ...} first')
 
-        ws = signed_in(live, make_key(user_id))
-        assert receive(ws)["type"] == "heartbeat"
-        code, reason = closed_with(ws)
-        assert (code, reason) == (1000, "idle timeout: no message and no subscription")
+    ws = signed_in(live, make_key(user_id))
+    assert receive(ws)["type"] == "heartbeat"
+    code, reason = closed_with(ws)
+    assert (code, reason) == (1000, "idle timeout: no message and no subscription")
 
 
-def test_open_sockets_are_counted_in_metrics(server, client, user_id):
+def test_open_sockets_are_counted_in_metrics(live_server, client, user_id):
     def open_sockets() -> float:
         text = client.get("/metrics").get_data(as_text=True)
         for family in text_string_to_metric_families(text):
@@ -291,15 +301,13 @@ def test_open_sockets_are_counted_in_metrics(server, client, user_id):
                     return sample.value
         return 0
 
-    def settles_at(expected: float) -> bool:
-        deadline = time.monotonic() + 5
-        while open_sockets() != expected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        return open_sockets() == expected
+    def settles_at(expected: float) -> None:
+        wait_until(open_sockets, DEADLINE_S, f"/metrics to count {expected:g} open sockets",
+                   until=lambda count: count == expected, interval=0.05)
 
     before = open_sockets()
-    first, second = signed_in(server, make_key(user_id)), signed_in(server, make_key(user_id))
-    assert settles_at(before + 2)
+    first, second = signed_in(live_server, make_key(user_id)), signed_in(live_server, make_key(user_id))
+    settles_at(before + 2)
     first.close()
     second.close()
-    assert settles_at(before)
+    settles_at(before)

@@ -6,11 +6,11 @@ import pytest
 
 from app.generation.agents import PipelineContext, PipelineError, PlannedFile, agent_names, get_agent
 from app.generation.agents.coder import MAX_FILE_BYTES, waves
+from app.generation.agents.test_designer import TestDesigner
 from app.generation.pipeline import run_pipeline
 from app.generation.providers import Usage, make_provider
 from app.generation.static_checks import check_files
 
-REFERENCE = "A working reference version of this file:\n"
 TASK = {"name": "Task", "fields": [{"name": "title"}, {"name": "done", "type": "bool"}]}
 
 
@@ -26,22 +26,37 @@ def context(provider, request=None, **options):
                            run_checks=False, **options)
 
 
-def model(files=None, repairs=None, plan=None):
-    """A scripted model: writes each file as its reference unless `files` says otherwise."""
-    files, repairs = files or {}, list(repairs or [])
+REQUIREMENT = {"id": "R1", "title": "Health says hello", "kind": "api",
+               "acceptance": ["GET /api/hello answers 200 with {\"hello\": true}"]}
+ACCEPTANCE = "tests/test_acceptance_r1.py"
+
+
+def block(path, search, replace):
+    return f"{path}\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n"
+
+
+GOOD_TEST = block(ACCEPTANCE, "",
+                  "def test_hello(client):\n    assert client.get('/api/hello').json() == {'hello': True}")
+
+
+def model(plan=None, edits=None, repairs=None, review=None, tests=GOOD_TEST, design=None):
+    """A scripted model answering each kind of task; lists are answered in order, the last one repeated."""
+    queues = {"plan": plan, "design": design, "tests": tests, "edit": edits, "repair": repairs, "review": review}
 
     def answer(task):
-        user = task.messages[-1]["content"]
-        if task.kind == "file":
-            path = task.context["path"]
-            return files.get(path, user.split(REFERENCE, 1)[1])
-        if task.kind == "plan":
-            return json.dumps(plan or {"entities": [], "features": []})
-        if task.kind == "review":
-            return json.dumps({"findings": [{"path": "app/main.py", "severity": "error", "message": "style"}]})
-        if task.kind == "repair":
-            return json.dumps({"files": repairs.pop(0)}) if repairs else '{"files": []}'
-        raise AssertionError(task.kind)
+        script = queues.get(task.kind)
+        if script is None:
+            defaults = {"plan": {"entities": [], "features": []}, "review": {"findings": []},
+                        "design": {"changes": [{"requirement": "R1", "path": "app/hello.py", "action": "create",
+                                                "purpose": "the hello route"}]}}
+            if task.kind not in defaults:
+                raise AssertionError(f"no scripted answer for {task.kind}")
+            return json.dumps(defaults[task.kind])
+        items = script if isinstance(script, list) else [script]
+        item = items.pop(0) if len(items) > 1 else items[0]
+        if isinstance(script, list) and not items:
+            items.append(item)
+        return item if isinstance(item, str) else json.dumps(item)
 
     return make_provider("scripted", script=answer, usage=Usage(10, 5, 0.001))
 
@@ -55,19 +70,38 @@ def test_offline_planner_uses_the_starter_set_and_says_so():
     assert any("No entities given: using the starter set (Task, Note)" in e["message"] for e in ctx.emit)
 
 
-def test_a_model_planner_infers_entities_but_given_ones_win():
+def test_a_model_planner_keeps_what_was_given_and_adds_what_the_description_needs():
     provider = model(plan={"entities": [{"name": "Invoice", "fields": [{"name": "total", "type": "float"}]}],
-                           "features": ["auth"]})
-    inferred = context(provider, {"template_id": "fastapi-backend", "name": "billing", "description": "Invoices"})
+                           "features": ["auth", "teleport"], "requirements": [REQUIREMENT]})
+    inferred = context(provider, {"template_id": "fastapi-backend", "name": "billing", "description": "Invoices",
+                                  "features": ["tests"]})
     given = context(provider, {"template_id": "fastapi-backend", "name": "billing", "description": "Invoices",
                                "entities": [TASK]})
 
     get_agent("planner").run(inferred)
     get_agent("planner").run(given)
 
-    assert [e.name for e in inferred.spec.entities] == ["Invoice"] and "auth" in inferred.spec.features
-    assert [e.name for e in given.spec.entities] == ["Task"]
+    assert [e.name for e in inferred.spec.entities] == ["Invoice"]
+    assert inferred.spec.features == ["auth", "tests"]  # the person's choice kept, the model's added, junk dropped
+    assert [e.name for e in given.spec.entities] == ["Task", "Invoice"]
+    assert given.spec.features == ["auth", "ci", "docker", "tests"]  # the template's defaults are not replaced
+    assert [r.id for r in given.spec.requirements] == ["R1"]
     assert [t.kind for t in provider.calls] == ["plan", "plan"]
+
+
+def test_the_planner_asks_again_with_every_error_of_its_answer():
+    bad = {"entities": [{"name": "Invoice", "fields": [{"name": "total", "type": "money"}, {"name": "class"}]}],
+           "requirements": [{"id": "R1", "title": "x", "acceptance": []}]}
+    good = {"entities": [{"name": "Invoice", "fields": [{"name": "total", "type": "float"}]}]}
+    provider = model(plan=[bad, good])
+    ctx = context(provider, {"template_id": "fastapi-backend", "name": "billing", "description": "Invoices"})
+
+    get_agent("planner").run(ctx)
+
+    assert [e.name for e in ctx.spec.entities] == ["Invoice"]
+    correction = provider.calls[1].messages[-1]["content"]
+    assert "entities.0.fields.0.type" in correction and "'money'" not in correction.split("type:")[0]
+    assert "reserved word" in correction and "requirements.0.title" in correction
 
 
 @pytest.mark.parametrize(
@@ -92,6 +126,7 @@ def test_architect_plans_clean_unique_paths_with_known_dependencies():
     paths = [p.path for p in ctx.plan]
     assert len(paths) == len(set(paths)) and "requirements.txt" in paths
     assert all(d in paths for p in ctx.plan for d in p.depends_on)
+    assert "tests/conftest.py" in ctx.frozen.files and "app/main.py" not in ctx.frozen.files
 
 
 def test_waves_put_every_file_after_what_it_depends_on():
@@ -109,55 +144,100 @@ def test_a_dependency_cycle_does_not_hang_the_coder():
     assert [[p.path for p in w] for w in waves(plan)] == [["a", "b"]]
 
 
-def test_the_coder_writes_every_file_and_counts_usage_per_agent():
-    provider = model()
-    ctx = context(provider)
-    for name in ("planner", "architect", "coder"):
-        get_agent(name).run(ctx)
-
-    assert set(ctx.files) == {p.path for p in ctx.plan}
-    assert ctx.calls_by_agent["coder"] == len(ctx.plan)
-    assert ctx.usage_by_agent["coder"] == Usage(10 * len(ctx.plan), 5 * len(ctx.plan), round(0.001 * len(ctx.plan), 8))
-    assert len([e for e in ctx.emit if e["type"] == "file"]) == len(ctx.plan)
-
-
-def test_an_oversized_file_is_refused():
-    ctx = context(model(files={"app/main.py": "x" * (MAX_FILE_BYTES + 1)}))
-
-    with pytest.raises(PipelineError, match=r"app/main\.py is .* bytes, more than the limit"):
-        for name in ("planner", "architect", "coder"):
-            get_agent(name).run(ctx)
-
-
-def reference_files():
-    ctx = context(make_provider("offline"))
+def reference_files(request=None):
+    ctx = context(make_provider("offline"), request)
     for name in ("planner", "architect", "coder"):
         get_agent(name).run(ctx)
     return ctx.files
 
 
+def test_the_scaffold_is_free_and_the_model_writes_only_the_requirements():
+    provider = model(plan={"requirements": [REQUIREMENT]},
+                     edits=block("app/hello.py", "", "HELLO = {'hello': True}"))
+    ctx = context(provider)
+    for name in ("planner", "architect"):
+        get_agent(name).run(ctx)
+    TestDesigner().run(ctx)
+    get_agent("coder").run(ctx)
+
+    assert [c.kind for c in provider.calls] == ["plan", "design", "tests", "edit"]
+    assert {p: c for p, c in ctx.files.items() if p not in (ACCEPTANCE, "app/hello.py")} == reference_files()
+    assert ctx.files["app/hello.py"] == "HELLO = {'hello': True}\n"
+    assert ACCEPTANCE in ctx.frozen.files and ctx.frozen.cases[ACCEPTANCE] == ["test_hello"]
+    edit_prompt = provider.calls[-1].messages[-1]["content"]
+    assert "Requirement R1: Health says hello" in edit_prompt and "test_hello" not in edit_prompt
+
+
+def test_the_test_designer_sees_no_code_and_may_not_skip():
+    provider = model(plan={"requirements": [REQUIREMENT]},
+                     tests=[block(ACCEPTANCE, "", "import pytest\n\n@pytest.mark.skip\ndef test_x(): pass"),
+                            GOOD_TEST])
+    ctx = context(provider)
+    for name in ("planner", "architect"):
+        get_agent(name).run(ctx)
+    TestDesigner().run(ctx)
+
+    designer = [c for c in provider.calls if c.kind == "tests"]
+    assert len(designer) == 2 and "may not be skipped" in designer[1].messages[-1]["content"]
+    prompt = designer[0].messages[-1]["content"]
+    assert "conftest.py" in prompt and "def create_app" not in prompt and "app/main.py" not in prompt
+
+
+def test_a_model_that_edits_a_frozen_test_is_refused_and_never_verified():
+    tamper = block(ACCEPTANCE, "    assert client.get('/api/hello').json() == {'hello': True}", "    assert True")
+    provider = model(plan={"requirements": [REQUIREMENT]}, design={"changes": [
+        {"requirement": "R1", "path": "app/main.py", "action": "edit", "purpose": "hello"}]}, edits=tamper)
+    ctx = context(provider)
+
+    with pytest.raises(PipelineError, match=r"could not be used after 3 tries: .*may only change app/main\.py"):
+        run_pipeline(ctx)
+    assert "assert True" not in ctx.files.get(ACCEPTANCE, "") and not ctx.verified
+
+
+def test_an_oversized_file_is_refused():
+    provider = model(plan={"requirements": [REQUIREMENT]},
+                     edits=block("app/hello.py", "", "x" * (MAX_FILE_BYTES + 1)))
+
+    with pytest.raises(PipelineError, match=r"app/hello\.py is .* bytes, more than the limit"):
+        run_pipeline(context(provider))
+
+
 def test_a_broken_file_goes_back_to_the_coder_and_the_repair_is_checked():
-    good = reference_files()["app/models.py"]
-    ctx = context(model(files={"app/models.py": "class Broken(:\n"},
-                        repairs=[[{"path": "app/models.py", "content": "still broken(\n"}],
-                                 [{"path": "app/models.py", "content": good}]]))
+    provider = model(plan={"requirements": [REQUIREMENT]}, edits=block("app/hello.py", "", "def hello(:"),
+                     repairs=[block("app/hello.py", "def hello(:", "def hello(:\n    pass"),
+                              block("app/hello.py", "def hello(:\n    pass", "def hello():\n    return True")])
+    ctx = context(provider)
 
     run_pipeline(ctx)
 
     assert ctx.repair_round == 2
-    assert ctx.files["app/models.py"] == good
+    assert ctx.files["app/hello.py"] == "def hello():\n    return True\n"
     assert [e["status"] for e in ctx.emit if e["type"] == "agent" and e["agent"] == "reviewer"] == \
         ["started", "failed", "started", "failed", "started", "completed"]
-    repair_prompt = next(c for c in ctx.provider.calls if c.kind == "repair").messages[-1]["content"]
-    assert "app/models.py: Python syntax error" in repair_prompt
+    repair = next(c for c in provider.calls if c.kind == "repair").messages[-1]["content"]
+    assert "app/hello.py: Python syntax error" in repair and "=== app/hello.py\ndef hello(:" in repair
     assert not check_files(ctx.files, ["."])
 
 
 def test_repairs_stop_after_the_limit_with_the_reason():
-    ctx = context(model(files={"app/models.py": "class Broken(:\n"}), max_repair_rounds=1)
+    provider = model(plan={"requirements": [REQUIREMENT]}, edits=block("app/hello.py", "", "def hello(:"),
+                     repairs=[block("app/hello.py", "def hello(:", "def hello(:\n    pass")])
+    ctx = context(provider, max_repair_rounds=1)
 
-    with pytest.raises(PipelineError, match=r"checks failed after 1 repair rounds: app/models\.py: Python syntax"):
+    with pytest.raises(PipelineError, match=r"checks failed after 1 repair rounds: app/hello\.py: Python syntax"):
         run_pipeline(ctx)
+
+
+def test_a_repair_that_repeats_itself_ends_the_loop():
+    flip = block("app/hello.py", "def hello(:", "def hello(:  # still")
+    flop = block("app/hello.py", "def hello(:  # still", "def hello(:")
+    provider = model(plan={"requirements": [REQUIREMENT]}, edits=block("app/hello.py", "", "def hello(:"),
+                     repairs=[flip, flop, flip])
+    ctx = context(provider, max_repair_rounds=5)
+
+    with pytest.raises(PipelineError, match="no progress: repair round 3 repeated an earlier answer"):
+        run_pipeline(ctx)
+    assert len([c for c in provider.calls if c.kind == "repair"]) == 3
 
 
 def test_offline_never_repairs_it_reports():
@@ -172,13 +252,17 @@ def test_offline_never_repairs_it_reports():
     assert ctx.checks[0].skipped and not ctx.verified
 
 
-def test_model_review_findings_are_advice_not_failures():
-    ctx = context(model())
+def test_model_review_findings_are_advice_and_a_failed_review_is_skipped():
+    finding = {"findings": [{"path": "app/main.py", "severity": "error", "message": "style"}]}
+    advised = context(model(review=finding))
+    broken = context(model(review="not json at all"))
 
-    run_pipeline(ctx)
+    run_pipeline(advised)
+    run_pipeline(broken)
 
-    (finding,) = ctx.findings
-    assert (finding.severity, finding.source) == ("warning", "llm")
+    (only,) = advised.findings
+    assert (only.severity, only.source) == ("error", "llm")  # advice: the job still went on to its checks
+    assert broken.findings == [] and any("review was skipped" in e["message"] for e in broken.emit)
 
 
 def test_cancel_stops_between_steps():

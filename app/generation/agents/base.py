@@ -14,12 +14,16 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ValidationError
 
+from app.generation.frozen import FrozenSuite
 from app.generation.project_templates import ProjectSpec, ProjectTemplate
 from app.generation.providers import Budget, Provider, ProviderError, Task, Usage
+from app.generation.providers.base import CallCancelled, CallControl
 
 # Streamed model text reaches the event stream at most this often per job.
 STREAM_EVENT_INTERVAL_S = 0.5
 JSON_ATTEMPTS = 3
+# A re-ask quotes at most this much of the answer it corrects: never echo a huge answer back (and pay for it twice).
+QUOTE_LIMIT = 2000
 
 
 class JobCancelled(Exception):
@@ -35,6 +39,21 @@ class PlannedFile:
     path: str
     purpose: str
     depends_on: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Change:
+    """One step of the Architect's plan for a requirement: a file to edit or create, and what it exposes."""
+
+    requirement: str
+    path: str
+    action: str  # "edit" or "create"
+    purpose: str = ""
+    exposes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"requirement": self.requirement, "path": self.path, "action": self.action,
+                "purpose": self.purpose, "exposes": list(self.exposes)}
 
 
 @dataclass
@@ -57,10 +76,15 @@ class CheckResult:
     skipped: str | None = None
     output: str = ""
     duration_s: float = 0.0
+    # One entry per test case from the check's own report: {"file" (project-relative), "name",
+    # "outcome": "passed"|"failed"|"skipped"|"error", "message" (first lines of the failure)}.
+    cases: list[dict[str, str]] = field(default_factory=list)
+    reason: str = ""  # the sandbox limit that stopped the run, if one did ("disk limit 1024 MB")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "failed": self.failed, "ok": self.ok,
-                "skipped": self.skipped, "output": self.output[-4000:], "duration_s": round(self.duration_s, 2)}
+                "skipped": self.skipped, "output": self.output[-4000:], "duration_s": round(self.duration_s, 2),
+                "cases": self.cases, "reason": self.reason}
 
 
 Emit = Callable[..., None]
@@ -78,16 +102,24 @@ class PipelineContext:
     max_repair_rounds: int = 2
     coder_concurrency: int = 4
     is_cancelled: Callable[[], bool] = lambda: False
+    deadline: float | None = None  # time.monotonic() by which the job must end
     spec: ProjectSpec | None = None
     template: ProjectTemplate | None = None
     plan: list[PlannedFile] = field(default_factory=list)
+    scaffold: dict[str, str] = field(default_factory=dict)  # the project template's files (or the parent's)
+    changes: list[Change] = field(default_factory=list)
+    frozen: FrozenSuite = field(default_factory=FrozenSuite)
+    frozen_problems: list[str] = field(default_factory=list)
     files: dict[str, str] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     checks: list[CheckResult] = field(default_factory=list)
     usage_by_agent: dict[str, Usage] = field(default_factory=dict)
     calls_by_agent: dict[str, int] = field(default_factory=dict)
     repair_round: int = 0
+    repair_answers: set[str] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    # "required": model-written code runs only in the sandbox; "allow-unisolated": CODEGEN_UNISOLATED_CHECKS=1.
+    sandbox_policy: str = "required"
 
     def check_cancelled(self) -> None:
         if self.is_cancelled():
@@ -101,7 +133,8 @@ class PipelineContext:
 
     @property
     def verified(self) -> bool:
-        return bool(self.checks) and all(c.ok and not c.skipped for c in self.checks)
+        """Every check ran and passed, and so did every frozen test, unchanged."""
+        return bool(self.checks) and all(c.ok and not c.skipped for c in self.checks) and not self.frozen_problems
 
 
 class Agent(ABC):
@@ -123,37 +156,108 @@ class Agent(ABC):
         """One provider call with its usage recorded and its streamed text coalesced into log events."""
         ctx.check_cancelled()
         ctx.budget.check()
+        if ctx.deadline is not None and time.monotonic() >= ctx.deadline:
+            raise PipelineError("the job's deadline passed before it finished")
         streamer = _Coalescer(lambda text: self.emit(ctx, "log", "streaming", text, stream=True), ctx)
-        completion = ctx.provider.complete(task, on_text=streamer.add if ctx.provider.is_llm else None)
+        control = CallControl(deadline=ctx.deadline, is_cancelled=ctx.is_cancelled)
+        try:
+            completion = ctx.provider.complete(task, on_text=streamer.add if ctx.provider.is_llm else None,
+                                               control=control)
+        except CallCancelled:
+            streamer.flush()
+            raise JobCancelled("cancelled by request") from None
+        except ProviderError as exc:
+            streamer.flush()
+            if exc.usage is not None:  # a failed call still cost what it streamed
+                self._count(ctx, exc.usage, getattr(ctx.provider, "model", ""), charge=False)
+            raise
         streamer.flush()
-        ctx.record_usage(self.name, completion.usage)
-        if ctx.provider.is_llm:
-            self.emit(ctx, "usage", "counted", f"{completion.usage.tokens} tokens", model=completion.model,
-                      tokens_in=completion.usage.tokens_in, tokens_out=completion.usage.tokens_out,
-                      cost_usd=completion.usage.cost_usd)
+        self._count(ctx, completion.usage, completion.model)
         return completion.text
 
-    def ask_json(self, ctx: PipelineContext, task: Task) -> BaseModel:
-        """Ask for JSON of `task.schema`; re-ask with the validation error when the answer does not fit."""
+    def _count(self, ctx: PipelineContext, usage: Usage, model: str, charge: bool = True) -> None:
+        if charge:
+            ctx.record_usage(self.name, usage)
+        else:
+            with ctx._lock:
+                ctx.usage_by_agent[self.name] = ctx.usage_by_agent.get(self.name, Usage()) + usage
+                ctx.calls_by_agent[self.name] = ctx.calls_by_agent.get(self.name, 0) + 1
+            ctx.budget.spent = ctx.budget.spent + usage
+        if ctx.provider.is_llm:
+            self.emit(ctx, "usage", "counted", f"{usage.tokens} tokens", model=model, tokens_in=usage.tokens_in,
+                      tokens_out=usage.tokens_out, cost_usd=usage.known_cost)
+
+    def ask_json(self, ctx: PipelineContext, task: Task, validate: Callable[[Any], Any] | None = None) -> Any:
+        """Ask for JSON of `task.schema`; re-ask with every validation error when the answer does not fit.
+
+        `validate` (optional) checks the parsed answer further and returns what the caller wants from it;
+        a ValueError it raises is sent back to the model like a schema error."""
         assert task.schema is not None
         messages = list(task.messages)
         error = ""
         for _attempt in range(JSON_ATTEMPTS):
             text = self.ask(ctx, Task(task.agent, task.kind, messages, task.context, task.schema))
             try:
-                return task.schema.model_validate_json(strip_fences(text))
+                value = task.schema.model_validate_json(_json_part(text))
+                return validate(value) if validate else value
             except ValidationError as exc:
-                error = exc.errors(include_url=False)[0]["msg"] if exc.errors() else str(exc)
-                self.emit(ctx, "log", "retrying", f"the model's answer was not valid JSON ({error}); asking again")
-                messages = [*messages, {"role": "assistant", "content": text},
-                            {"role": "user", "content": f"That was not valid JSON for the schema: {error}. "
-                             "Answer again with only the JSON object, no prose and no code fences."}]
+                error = describe_errors(exc)
+            except ValueError as exc:  # the agent's own checks of the answer (validate_answer)
+                error = str(exc)
+            self.emit(ctx, "log", "retrying", f"the model's answer did not fit ({_short(error, 300)}); asking again")
+            messages = [*task.messages, {"role": "assistant", "content": _short(text, QUOTE_LIMIT)},
+                        {"role": "user", "content": f"That answer did not fit: {_short(error, 1500)}. Answer again "
+                         "with only the corrected JSON object, no prose and no code fences."}]
         raise ProviderError(f"the model gave no valid JSON for the {task.kind} after {JSON_ATTEMPTS} tries: {error}")
 
 
+EDIT_ATTEMPTS = 3
+
+
+def ask_until_valid(agent: Agent, ctx: PipelineContext, task: Task, accept: Callable[[str], Any],
+                    attempts: int = EDIT_ATTEMPTS) -> Any:
+    """Ask, and re-ask with the reason while `accept(answer)` raises ValueError (EditError is one), `attempts` times."""
+    messages = list(task.messages)
+    error = ""
+    for _attempt in range(attempts):
+        text = agent.ask(ctx, Task(task.agent, task.kind, messages, task.context, task.schema))
+        try:
+            return accept(text)
+        except ValueError as exc:
+            error = str(exc)
+        agent.emit(ctx, "log", "retrying", f"the answer could not be used ({_short(error, 300)}); asking again")
+        messages = [*task.messages, {"role": "assistant", "content": _short(text, QUOTE_LIMIT)},
+                    {"role": "user", "content": f"That answer could not be used: {_short(error, 1500)}. "
+                     "Answer again, in the same format, with the problem fixed."}]
+    raise PipelineError(f"the {task.kind} answer could not be used after {attempts} tries: {_short(error, 300)}")
+
+
 def strip_fences(text: str) -> str:
-    match = re.search(r"```(?:[\w+-]*)\n(.*?)```", text, re.DOTALL)
-    return (match.group(1) if match else text).strip()
+    """The answer without its code fence, only when the whole answer is one fenced block."""
+    match = re.fullmatch(r"\s*```[\w+.-]*[^\S\n]*\n(.*?)\n?```\s*", text, re.DOTALL)
+    return match.group(1) if match and "\n```" not in match.group(1) else text
+
+
+def _json_part(text: str) -> str:
+    """The JSON object of an answer that wrapped it in a fence or a sentence: from the first `{` to the last `}`."""
+    stripped = strip_fences(text).strip()
+    if stripped.startswith("{"):
+        return stripped
+    start, end = stripped.find("{"), stripped.rfind("}")
+    return stripped[start:end + 1] if 0 <= start < end else stripped
+
+
+def describe_errors(exc: ValidationError, limit: int = 8) -> str:
+    """Every validation error (up to `limit`) with where it is, so one re-ask can fix them all."""
+    parts = []
+    for error in exc.errors(include_url=False)[:limit]:
+        where = ".".join(str(part) for part in error["loc"]) or "answer"
+        parts.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)
+
+
+def _short(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f"… [{len(text) - limit:,} more characters]"
 
 
 def schema_prompt(schema: type[BaseModel]) -> str:

@@ -1,29 +1,25 @@
-"""Coder: writes every file of the plan, independent files concurrently; repairs files when checks fail."""
+"""Coder: writes the scaffold (no model call), then each planned change as edits; repairs what the checks reject.
+
+Offline, every file is the project template's rendering. With a model, the scaffold is taken as it is and
+the model answers each change of the Architect's plan with search/replace edits (app/generation/edits.py),
+seeing the file it changes and the files that file depends on. Changes to different files run concurrently.
+Frozen files (tests, test settings) refuse every edit.
+"""
 
 from __future__ import annotations
 
-import json
+import re
 from concurrent.futures import ThreadPoolExecutor
 
-from pydantic import BaseModel, Field
-
 from app.generation.agents import register_agent
-from app.generation.agents.base import Agent, PipelineContext, PipelineError, PlannedFile, schema_prompt, strip_fences
-from app.generation.paths import UnsafePath, safe_relative_path
+from app.generation.agents.base import Agent, Change, PipelineContext, PipelineError, PlannedFile, ask_until_valid
+from app.generation.agents.repair import repair as repair_project
+from app.generation.edits import FORMAT_HELP, apply_edits, parse_edits
 from app.generation.providers import Task
 
 MAX_FILE_BYTES = 512 * 1024
 MAX_TOTAL_BYTES = 8 * 1024 * 1024
-MAX_REPAIR_FILES = 8
-
-
-class RepairedFile(BaseModel):
-    path: str
-    content: str
-
-
-class RepairAnswer(BaseModel):
-    files: list[RepairedFile] = Field(default_factory=list)
+CONTEXT_BUDGET = 30_000  # characters of related files shown with a change
 
 
 def waves(plan: list[PlannedFile]) -> list[list[PlannedFile]]:
@@ -46,67 +42,132 @@ class Coder(Agent):
 
     def run(self, ctx: PipelineContext) -> None:
         assert ctx.spec is not None and ctx.template is not None
-        self.emit(ctx, "agent", "started", f"Writing {len(ctx.plan)} files")
-        reference = {f.path: f.content for f in ctx.template.render(ctx.spec)} if ctx.provider.is_llm else {}
+        changes = f" and {len(ctx.changes)} changes" if ctx.changes else ""
+        self.emit(ctx, "agent", "started", f"Writing {len(ctx.plan)} files{changes}")
+        total = len(ctx.plan) + len(ctx.changes)
+        written = 0
+        if ctx.provider.is_llm:
+            for planned in ctx.plan:  # the scaffold is free: rendered, never paid for
+                written += 1
+                self._store(ctx, planned.path, ctx.scaffold[planned.path])
+                self.emit(ctx, "file", "written", planned.path, written / total, path=planned.path,
+                          size=len(ctx.files[planned.path].encode()))
+        else:
+            written = self._write_offline(ctx, total)
+        for path, content in ctx.scaffold.items():  # acceptance tests the test designer added
+            if path not in ctx.files:
+                self._store(ctx, path, content)
+        by_path: dict[str, list[Change]] = {}
+        for change in ctx.changes:
+            by_path.setdefault(change.path, []).append(change)
+        snapshot = dict(ctx.files)  # every change starts from the scaffold; each answer may change only its own file
+        with ThreadPoolExecutor(max_workers=ctx.coder_concurrency, thread_name_prefix="coder") as pool:
+            for path, edited in zip(by_path, pool.map(lambda p: self._change(ctx, snapshot, p, by_path[p]), by_path),
+                                    strict=True):
+                ctx.check_cancelled()
+                self._store(ctx, path, edited)
+                written += len(by_path[path])
+                self.emit(ctx, "file", "edited" if path in ctx.scaffold else "written", path, written / total,
+                          path=path, size=len(edited.encode()),
+                          requirements=sorted({c.requirement for c in by_path[path]}))
+        self.emit(ctx, "agent", "completed", f"Wrote {len(ctx.files)} files" + (
+            f", {len(by_path)} of them for the requirements" if by_path else ""), 1.0, files=len(ctx.files))
+
+    def _write_offline(self, ctx: PipelineContext, total: int) -> int:
         written = 0
         with ThreadPoolExecutor(max_workers=ctx.coder_concurrency, thread_name_prefix="coder") as pool:
             for wave in waves(ctx.plan):
                 ctx.check_cancelled()
-                for planned, content in zip(wave, pool.map(lambda p: self._write(ctx, p, reference), wave),
-                                            strict=True):
+                tasks = [Task(self.name, "file", [], context={"spec": ctx.spec, "path": p.path}) for p in wave]
+                for planned, content in zip(wave, pool.map(lambda t: self.ask(ctx, t), tasks), strict=True):
                     self._store(ctx, planned.path, content)
                     written += 1
-                    self.emit(ctx, "file", "written", planned.path, written / max(1, len(ctx.plan)),
-                              path=planned.path, size=len(content.encode()))
-        self.emit(ctx, "agent", "completed", f"Wrote {written} files", 1.0, files=written)
+                    self.emit(ctx, "file", "written", planned.path, written / total, path=planned.path,
+                              size=len(content.encode()))
+        return written
 
-    def _write(self, ctx: PipelineContext, planned: PlannedFile, reference: dict[str, str]) -> str:
-        task = Task(self.name, "file", self._file_messages(ctx, planned, reference.get(planned.path, "")),
-                    context={"spec": ctx.spec, "path": planned.path})
-        text = self.ask(ctx, task)
-        return strip_fences(text) + "\n" if ctx.provider.is_llm else text
+    def _change(self, ctx: PipelineContext, files: dict[str, str], path: str, changes: list[Change]) -> str:
+        """The file at `path` after the model's edits for `changes` (all for this one file)."""
+        ctx.check_cancelled()
+        current = files.get(path)
+        requirements = [r for r in ctx.spec.requirements if r.id in {c.requirement for c in changes}]
+        others = [c for c in ctx.changes if c.path != path]
+        system = ("You are a senior engineer implementing requirements on top of a working, tested scaffold. "
+                  "Change only what the requirement needs, keep every existing name, route and behaviour that "
+                  "other files or the existing tests rely on, and write complete, working code (no placeholders). "
+                  "Tests are written separately: do not write tests. " + FORMAT_HELP)
+        user = "\n".join([
+            f"Spec: {ctx.spec.model_dump_json(exclude={'requirements'})}",
+            *(f"Requirement {r.id}: {r.title}. {r.detail}\nAcceptance: " + "; ".join(r.acceptance)
+              for r in requirements),
+            *(f"Change: {c.action} {c.path}: {c.purpose} (exposes: {', '.join(c.exposes) or '-'})" for c in changes),
+            "Other planned changes, made at the same time:",
+            *(f"- {c.action} {c.path}: {c.purpose} (exposes: {', '.join(c.exposes) or '-'})" for c in others),
+            "Related files:", related_files(files, path, CONTEXT_BUDGET),
+            f"The file to change, {path}:" if current is not None else f"Create the new file {path}.",
+            current or "",
+        ])
+        task = Task(self.name, "edit", [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                    context={"spec": ctx.spec, "path": path, "changes": changes})
+
+        def accept(answer: str) -> str:
+            edits = parse_edits(answer)
+            stray = sorted({e.path for e in edits} - {path})
+            if stray:
+                raise ValueError(f"this answer may only change {path}; other files ({', '.join(stray)}) have "
+                                 "their own planned changes")
+            return apply_edits(files, edits, protected=ctx.frozen.protected)[path]
+
+        return ask_until_valid(self, ctx, task, accept)
 
     def _store(self, ctx: PipelineContext, path: str, content: str) -> None:
         size = len(content.encode())
         if size > MAX_FILE_BYTES:
             raise PipelineError(f"file {path} is {size:,} bytes, more than the limit of {MAX_FILE_BYTES:,}")
-        total = sum(len(c.encode()) for p, c in ctx.files.items() if p != path) + size
-        if total > MAX_TOTAL_BYTES:
-            raise PipelineError(f"the project would be {total:,} bytes, more than the limit of {MAX_TOTAL_BYTES:,}")
-        ctx.files[path] = content
-
-    def _file_messages(self, ctx: PipelineContext, planned: PlannedFile, reference: str) -> list[dict[str, str]]:
-        spec = ctx.spec
-        system = ("You are a senior engineer writing one file of a generated project. Answer with only the "
-                  "complete file content, no explanations and no code fences. Keep every name, route and "
-                  "import that other files rely on; the project's own tests must pass.")
-        user = (f"Project: {spec.name} ({spec.template_id})\nDescription: {spec.description or '-'}\n"
-                f"Spec: {spec.model_dump_json()}\nFile: {planned.path}\nPurpose: {planned.purpose}\n"
-                f"Depends on: {', '.join(planned.depends_on) or 'nothing'}\n"
-                f"A working reference version of this file:\n{reference}")
-        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
+        with ctx._lock:
+            total = sum(len(c.encode()) for p, c in ctx.files.items() if p != path) + size
+            if total > MAX_TOTAL_BYTES:
+                raise PipelineError(f"the project would be {total:,} bytes, more than the limit of "
+                                    f"{MAX_TOTAL_BYTES:,}")
+            ctx.files[path] = content
 
     def repair(self, ctx: PipelineContext, problems: str) -> list[str]:
-        """Ask the model to fix the files behind `problems`; returns the paths it changed."""
+        """Ask the model to fix what `problems` describes; returns the paths it changed."""
         if not ctx.provider.is_llm:
             return []
-        self.emit(ctx, "agent", "repairing", f"Repair round {ctx.repair_round}: fixing what failed")
-        suspects = [p for p in ctx.files if p in problems][:MAX_REPAIR_FILES] or list(ctx.files)[:MAX_REPAIR_FILES]
-        system = ("You fix generated projects. Given the failing output and the files, answer with only a JSON "
-                  "object matching this JSON schema, listing the complete new content of each file you change: "
-                  + schema_prompt(RepairAnswer))
-        user = f"Failures:\n{problems[-6000:]}\n\nFiles:\n" + json.dumps({p: ctx.files[p] for p in suspects})
-        answer = self.ask_json(ctx, Task(self.name, "repair", [{"role": "system", "content": system},
-                                                                {"role": "user", "content": user}],
-                                         context={"problems": problems}, schema=RepairAnswer))
-        changed: list[str] = []
-        for repaired in answer.files:
-            try:
-                path = safe_relative_path(repaired.path)
-            except UnsafePath as exc:
-                self.emit(ctx, "log", "refused", f"Refused a repaired file: {exc}")
-                continue
-            self._store(ctx, path, repaired.content)
-            changed.append(path)
-            self.emit(ctx, "file", "rewritten", path, 1.0, path=path, size=len(repaired.content.encode()))
-        return changed
+        return repair_project(self, ctx, problems, self._store)
+
+
+_PY_IMPORT = re.compile(r"^\s*(?:from|import)\s+([\w.]+)", re.M)
+_TS_IMPORT = re.compile(r"""from\s+['"](\.{1,2}/[^'"]+)['"]""")
+
+
+def related_files(files: dict[str, str], path: str, budget: int) -> str:
+    """The files `path` imports (Python modules of the project, relative TypeScript imports), within `budget`."""
+    content = files.get(path, "")
+    wanted: list[str] = []
+    if path.endswith(".py"):
+        root = path.split("app/")[0] if "app/" in path else ""
+        for module in _PY_IMPORT.findall(content):
+            candidate = root + module.replace(".", "/")
+            wanted += [c for c in (candidate + ".py", candidate + "/__init__.py") if c in files]
+        wanted += [p for p in (root + "app/models.py", root + "app/schemas.py", root + "app/main.py") if p in files]
+    else:
+        folder = path.rsplit("/", 1)[0]
+        for relative in _TS_IMPORT.findall(content):
+            parts = f"{folder}/{relative}".split("/")
+            stack: list[str] = []
+            for part in parts:
+                if part == "..":
+                    stack = stack[:-1]
+                elif part != ".":
+                    stack.append(part)
+            base = "/".join(stack)
+            wanted += [c for c in (base, base + ".ts", base + ".tsx") if c in files]
+    blocks, size = [], 0
+    for other in dict.fromkeys(p for p in wanted if p != path):
+        block = f"=== {other}\n{files[other]}"
+        if size + len(block) <= budget:
+            blocks.append(block)
+            size += len(block)
+    return "\n\n".join(blocks) or "(none)"

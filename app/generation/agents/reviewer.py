@@ -1,20 +1,31 @@
-"""Reviewer: static checks on every file and, with a model, a short code review."""
+"""Reviewer: static checks on every file and, with a model, a code review whose findings carry a severity.
+
+Static errors stop the checks and go to the repair. The model's findings are advice: its errors go into the
+repair prompt when a repair happens, and a review call that fails (an error, an answer that never fits) is
+reported and skipped — it never fails a job.
+"""
 
 from __future__ import annotations
+
+import re
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from app.generation.agents import register_agent
-from app.generation.agents.base import Agent, Finding, PipelineContext, schema_prompt
-from app.generation.providers import Task
+from app.generation.agents.base import Agent, Finding, PipelineContext, PipelineError, schema_prompt
+from app.generation.frozen import TEST_RUNNER_MODULES, is_test_path
+from app.generation.paths import UnsafePath, check_unique
+from app.generation.providers import ProviderError, Task
 from app.generation.static_checks import check_files
 
 REVIEW_CHAR_BUDGET = 24_000
+_RUNNER_IMPORT = re.compile(rf"^\s*(?:from|import)\s+({'|'.join(TEST_RUNNER_MODULES)})\b", re.M)
 
 
 class ReviewFinding(BaseModel):
     path: str
-    severity: str = "warning"
+    severity: Literal["error", "warning"] = "warning"
     message: str
 
 
@@ -32,28 +43,48 @@ class Reviewer(Agent):
         self.emit(ctx, "agent", "started", f"Checking {len(ctx.files)} files")
         roots = [c.root for c in ctx.template.checks if c.kind == "python"]
         ctx.findings = [Finding(path, "error", problem) for path, problem in check_files(ctx.files, roots)]
+        ctx.findings += _test_runner_guards(ctx.files)
+        try:
+            check_unique(list(ctx.files))
+        except UnsafePath as exc:
+            ctx.findings.append(Finding(".", "error", str(exc)))
         if ctx.provider.is_llm and ctx.repair_round == 0:
             ctx.findings += self._model_review(ctx)
         for finding in ctx.findings:
             self.emit(ctx, "review", finding.severity, f"{finding.path}: {finding.message}", 0.8,
                       data=finding.to_dict())
-        errors = sum(f.severity == "error" for f in ctx.findings)
-        summary = f"{len(ctx.files)} files checked: {errors} errors, {len(ctx.findings) - errors} warnings"
+        errors = sum(f.severity == "error" and f.source == "static" for f in ctx.findings)
+        advice = len(ctx.findings) - errors
+        summary = f"{len(ctx.files)} files checked: {errors} errors, {advice} model findings or warnings"
         self.emit(ctx, "agent", "completed" if not errors else "failed", summary, 1.0, errors=errors,
-                  warnings=len(ctx.findings) - errors)
+                  warnings=advice)
 
     def _model_review(self, ctx: PipelineContext) -> list[Finding]:
         excerpt, size = {}, 0
-        for path, content in sorted(ctx.files.items()):
+        for path, content in sorted(ctx.files.items(), key=lambda item: (is_test_path(item[0]), item[0])):
             if size + len(content) > REVIEW_CHAR_BUDGET:
-                break
+                continue
             excerpt[path], size = content, size + len(content)
-        system = ("You review generated code. Report only real defects (bugs, security problems, broken "
-                  "imports), at most ten. Answer with only a JSON object matching this JSON schema: "
+        system = ("You review generated code. Report only real defects (bugs, security problems, broken imports, "
+                  "a requirement not implemented), at most ten, each with severity \"error\" (it breaks "
+                  "something) or \"warning\". Answer with only a JSON object matching this JSON schema: "
                   + schema_prompt(ReviewAnswer))
-        user = "\n\n".join(f"=== {path}\n{content}" for path, content in excerpt.items())
-        answer = self.ask_json(ctx, Task(self.name, "review", [{"role": "system", "content": system},
-                                                               {"role": "user", "content": user}],
-                                         schema=ReviewAnswer))
-        # The model's opinions are advice: only the static checks and the tests can fail a job.
-        return [Finding(f.path, "warning", f.message[:500], source="llm") for f in answer.findings[:10]]
+        requirements = "\n".join(f"{r.id}: {r.title}" for r in ctx.spec.requirements) if ctx.spec else ""
+        spec = ctx.spec.model_dump_json(exclude={"requirements"}) if ctx.spec else "{}"
+        user = (f"Spec: {spec}\nRequirements:\n{requirements or '-'}\n\n"
+                + "\n\n".join(f"=== {path}\n{content}" for path, content in excerpt.items()))
+        task = Task(self.name, "review", [{"role": "system", "content": system}, {"role": "user", "content": user}],
+                    schema=ReviewAnswer)
+        try:
+            answer = self.ask_json(ctx, task)
+        except (ProviderError, PipelineError) as exc:
+            self.emit(ctx, "log", "skipped", f"The model's review was skipped: {exc}", 0.5)
+            return []
+        return [Finding(f.path[:240], f.severity, f.message[:500], source="llm") for f in answer.findings[:10]]
+
+
+def _test_runner_guards(files: dict[str, str]) -> list[Finding]:
+    """Code outside the tests may not import the test runner: it could change what the frozen tests report."""
+    return [Finding(path, "error", f"imports the test runner ({match.group(1)}); only tests may")
+            for path, content in files.items()
+            if not is_test_path(path) and path.endswith(".py") and (match := _RUNNER_IMPORT.search(content))]

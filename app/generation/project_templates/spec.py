@@ -13,6 +13,7 @@ FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
 Feature = Literal["auth", "docker", "tests", "ci"]
 FEATURES: tuple[str, ...] = get_args(Feature)
 MAX_ENTITIES = 12
+MAX_REQUIREMENTS = 12
 MAX_FIELDS = 24
 # Entity names the generated projects use for their own modules and routes.
 RESERVED_ENTITIES = frozenset({"auth", "health", "api", "user", "users", "token", "app", "test", "tests",
@@ -126,40 +127,68 @@ class EntitySpec(BaseModel):
         return naming.plural(self.label)
 
 
+class Requirement(BaseModel):
+    """A behaviour beyond CRUD that a description asks for, with the criteria that decide whether it is done."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^R[0-9]{1,2}$", description="R1, R2, ... in order")
+    title: str = Field(min_length=3, max_length=200)
+    kind: Literal["api", "ui"] = "api"
+    detail: str = Field(default="", max_length=2000)
+    acceptance: list[str] = Field(min_length=1, max_length=10, description="Concrete checks: route, input, "
+                                  "expected status and body (api), or what a person sees and does (ui)")
+
+    @field_validator("acceptance")
+    @classmethod
+    def _criteria(cls, value: list[str]) -> list[str]:
+        cleaned = [item.strip() for item in value]
+        if any(not item or len(item) > 500 for item in cleaned):
+            raise ValueError("each acceptance criterion must be 1 to 500 characters")
+        return cleaned
+
+
+def _project_name(value: str) -> str:
+    value = value.strip()
+    if not value or not value[0].isalpha() or not naming.words(value):
+        raise ValueError("project name must start with a letter")
+    if not all(ch.isascii() and (ch.isalnum() or ch in " _-.") for ch in value):
+        raise ValueError("project name may use only letters, digits, spaces, '.', '_' and '-'")
+    return value
+
+
+def _unique_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
+    # Task and Tasks, or DueItem and due_item, would be one module, one table and one route in the project.
+    seen: set[str] = set()
+    for entity in entities:
+        names = {entity.snake, entity.plural_snake, entity.class_name, entity.plural_class_name}
+        if names & seen:
+            raise ValueError(f"two entities are named {entity.snake!r}")
+        seen |= names
+    return entities
+
+
+# The rules of a project's name and of its list of entities: the spec's, and those of the request a person
+# submits (app/generation/request.py), which may leave the entities to the Planner.
+ProjectName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_project_name)]
+EntityList = Annotated[list[EntitySpec], Field(max_length=MAX_ENTITIES), AfterValidator(_unique_entities)]
+
+
 class ProjectSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     template_id: TemplateId
-    name: str = Field(min_length=1, max_length=64)
+    name: ProjectName
     description: str = Field(default="", max_length=4000)
-    entities: list[EntitySpec] = Field(min_length=1, max_length=MAX_ENTITIES)
+    entities: EntityList = Field(min_length=1)
     features: list[Feature] = Field(default_factory=lambda: ["tests"])
-
-    @field_validator("name")
-    @classmethod
-    def _project_name(cls, value: str) -> str:
-        value = value.strip()
-        if not value or not value[0].isalpha() or not naming.words(value):
-            raise ValueError("project name must start with a letter")
-        if not all(ch.isascii() and (ch.isalnum() or ch in " _-.") for ch in value):
-            raise ValueError("project name may use only letters, digits, spaces, '.', '_' and '-'")
-        return value
+    requirements: list[Requirement] = Field(default_factory=list, max_length=MAX_REQUIREMENTS)
 
     @field_validator("features")
     @classmethod
     def _features(cls, value: list[str]) -> list[str]:
         # Tests are always generated: a project counts only when its own tests pass.
         return sorted(set(value) | {"tests"})
-
-    @model_validator(mode="after")
-    def _unique_entities(self) -> ProjectSpec:
-        seen: set[str] = set()
-        for entity in self.entities:
-            names = {entity.snake, entity.plural_snake, entity.class_name, entity.plural_class_name}
-            if names & seen:
-                raise ValueError(f"two entities are named {entity.snake!r}")
-            seen |= names
-        return self
 
     def has(self, feature: str) -> bool:
         return feature in self.features

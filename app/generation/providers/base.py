@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,7 +13,17 @@ from pydantic import BaseModel
 
 
 class ProviderError(RuntimeError):
-    """The model endpoint failed for good (retries spent, refused, unusable answers)."""
+    """The model endpoint failed for good (retries spent, refused, unusable answers).
+
+    `usage` is what the failed call still cost (tokens streamed before a drop or a cut-off are paid for)."""
+
+    def __init__(self, message: str, usage: Usage | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+
+
+class CallCancelled(RuntimeError):
+    """The job was cancelled while a call was in flight; the call was interrupted."""
 
 
 class BudgetExceeded(RuntimeError):
@@ -24,10 +35,15 @@ class Usage:
     tokens_in: int = 0
     tokens_out: int = 0
     cost_usd: float = 0.0
+    priced: bool = True  # False when a call used a model without a known price: the cost is then unknown
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(self.tokens_in + other.tokens_in, self.tokens_out + other.tokens_out,
-                     round(self.cost_usd + other.cost_usd, 8))
+                     round(self.cost_usd + other.cost_usd, 8), self.priced and other.priced)
+
+    @property
+    def known_cost(self) -> float | None:
+        return self.cost_usd if self.priced else None
 
     @property
     def tokens(self) -> int:
@@ -50,6 +66,19 @@ class Completion:
     text: str
     usage: Usage = Usage()
     model: str = ""
+    attempts: int = 1  # how many requests the answer took (retries of dropped streams, continuations)
+
+
+@dataclass(frozen=True)
+class CallControl:
+    """What bounds one call: a deadline (the job's), a cancel check polled while it streams, a size limit."""
+
+    deadline: float | None = None  # time.monotonic() value
+    is_cancelled: Callable[[], bool] = lambda: False
+    max_answer_chars: int = 400_000
+
+    def remaining_s(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
 
 
 class Budget:
@@ -73,6 +102,10 @@ class Budget:
     def _check(self) -> None:
         if self.max_tokens is not None and self.spent.tokens >= self.max_tokens:
             raise BudgetExceeded(f"token budget spent: {self.spent.tokens:,} of max_tokens {self.max_tokens:,}")
+        if self.max_cost_usd is not None and not self.spent.priced:
+            # Fail closed: a cap on an unknown cost cannot be kept (submission refuses such jobs up front).
+            raise BudgetExceeded("the model has no known price, so max_cost_usd cannot be enforced; "
+                                 "set CODEGEN_MODEL_PRICES")
         if self.max_cost_usd is not None and self.spent.cost_usd >= self.max_cost_usd:
             raise BudgetExceeded(f"cost budget spent: ${self.spent.cost_usd:.4f} of max_cost_usd "
                                  f"${self.max_cost_usd:.4f}")
@@ -83,5 +116,6 @@ class Provider(ABC):
     is_llm: ClassVar[bool] = True
 
     @abstractmethod
-    def complete(self, task: Task, on_text: Callable[[str], None] | None = None) -> Completion:
+    def complete(self, task: Task, on_text: Callable[[str], None] | None = None,
+                 control: CallControl | None = None) -> Completion:
         """Answer `task`; stream text to `on_text` as it arrives. Raise ProviderError when it cannot."""

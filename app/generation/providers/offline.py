@@ -9,7 +9,7 @@ from functools import lru_cache
 
 from app.generation.project_templates import GeneratedFile, ProjectSpec, get_template
 from app.generation.providers import register_provider
-from app.generation.providers.base import Completion, Provider, Task
+from app.generation.providers.base import CallControl, Completion, Provider, Task
 
 
 @lru_cache(maxsize=32)
@@ -26,7 +26,8 @@ class OfflineProvider(Provider):
     def __init__(self, pace_ms: int = 0, **_options) -> None:
         self.pace_s = pace_ms / 1000
 
-    def complete(self, task: Task, on_text: Callable[[str], None] | None = None) -> Completion:
+    def complete(self, task: Task, on_text: Callable[[str], None] | None = None,
+                 control: CallControl | None = None) -> Completion:
         if self.pace_s:
             time.sleep(self.pace_s)
         if task.kind == "file":

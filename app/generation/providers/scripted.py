@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 
 from app.generation.providers import register_provider
-from app.generation.providers.base import Completion, Provider, ProviderError, Task, Usage
+from app.generation.providers.base import CallControl, Completion, Provider, ProviderError, Task, Usage
 
 
 @register_provider
@@ -22,7 +22,8 @@ class ScriptedProvider(Provider):
         self.calls: list[Task] = []
         self._lock = threading.Lock()
 
-    def complete(self, task: Task, on_text: Callable[[str], None] | None = None) -> Completion:
+    def complete(self, task: Task, on_text: Callable[[str], None] | None = None,
+                 control: CallControl | None = None) -> Completion:
         with self._lock:
             self.calls.append(task)
             if callable(self.script):

@@ -13,15 +13,13 @@ from sqlalchemy.orm import Session, load_only
 from werkzeug.datastructures import MultiDict
 
 from app.generation.project_templates import all_templates
-from app.models import Job, JobStatus
-from app.services import audit
+from app.models import Job, JobStatus, User
 from app.services.job_listing import (
     PAGE_SIZES,
     SORTS,
     STATUSES,
     JobFilters,
     JobPage,
-    job_to_dict,
     labels_for,
     list_jobs,
 )
@@ -30,6 +28,7 @@ from app.services.jobs import JobStateError, cancel_job, delete_job, retry_job
 from app.services.keyset import CursorError, Total
 from app.services.queues import QueueUnavailable
 from app.web.admin import bp
+from app.web.api.responses import job_out
 from app.web.common import error_response, get_redis, get_session, is_fragment_request, page_or_fragment, wants_json
 
 MAX_SELECTED = max(PAGE_SIZES)
@@ -39,24 +38,22 @@ def _project_templates() -> list[tuple[str, str]]:
     return [(t.id, t.name) for t in all_templates()]
 
 
-def _run_cancel(session: Session, connection: redis.Redis, job: Job) -> dict:
-    was = job.status
-    cancel_job(session, connection, job)
-    return {"status_before": was}
+# Each action is audited by its service, with the admin, their address and what the table showed (`details`).
+def _run_cancel(session: Session, connection: redis.Redis, job: Job, admin: User, ip: str | None, **details) -> None:
+    cancel_job(session, connection, job, admin, ip=ip, status_before=job.status, **details)
 
 
-def _run_retry(session: Session, connection: redis.Redis, job: Job) -> dict:
-    return {"new_job_id": retry_job(session, connection, job).id}
+def _run_retry(session: Session, connection: redis.Redis, job: Job, admin: User, ip: str | None, **details) -> None:
+    # An admin's retry is on purpose: the owner's cap on jobs queued or running does not apply.
+    retry_job(session, connection, job, admin, over_cap=True, ip=ip, **details)
 
 
-def _run_delete(session: Session, connection: redis.Redis, job: Job) -> dict:
-    details = {"status_before": job.status, "owner_id": job.owner_id}
-    delete_job(session, connection, job)
-    return details
+def _run_delete(session: Session, connection: redis.Redis, job: Job, admin: User, ip: str | None, **details) -> None:
+    delete_job(session, connection, job, admin, ip=ip, status_before=job.status, owner_id=job.owner_id, **details)
 
 
 class JobAction:
-    def __init__(self, verb: str, past: str, run: Callable[[Session, redis.Redis, Job], dict],
+    def __init__(self, verb: str, past: str, run: Callable[..., None],
                  allowed: Callable[[Job], bool], refusal: str) -> None:
         self.verb, self.past, self.run, self.allowed, self.refusal = verb, past, run, allowed, refusal
 
@@ -125,10 +122,17 @@ def _jobs_json():
         return error_response(400, "search_too_broad", str(exc))
     return jsonify({
         "success": True,
-        "jobs": [job_to_dict(job, page.owners, page.teams) for job in page.jobs],
+        "jobs": [_job_json(job, page) for job in page.jobs],
         "filters": filters.to_dict(),
         "pagination": {"limit": filters.limit, "next": page.next, "prev": page.prev, **page.total.to_dict()},
     })
+
+
+def _job_json(job: Job, page: JobPage) -> dict:
+    """The job in the JSON API's shape (`GET /api/jobs/<id>`), plus who owns it and its team's name."""
+    owner = {"id": job.owner_id, "email": page.owners.get(job.owner_id)} if job.owner_id is not None else None
+    team = {"id": job.team_id, "name": page.teams.get(job.team_id)} if job.team_id is not None else None
+    return {**job_out(job).model_dump(mode="json"), "owner": owner, "team": team}
 
 
 @bp.get("/jobs/live")
@@ -178,17 +182,16 @@ def _perform(session: Session, action: JobAction, selected: list[Job]) -> tuple[
     done: list[Job] = []
     skipped: list[tuple[Job, str]] = []
     for job in selected:
-        job_id, name = job.id, job.name
+        name = job.name
         if not action.allowed(job):
             skipped.append((job, action.refusal))
             continue
         try:
-            details = action.run(session, connection, job)
+            action.run(session, connection, job, current_user, request.remote_addr, name=name,
+                       selected=len(selected))
         except (JobStateError, QueueUnavailable) as exc:
             skipped.append((job, str(exc)))
             continue
-        audit.record(session, f"job_{action.past}", actor=current_user, target=f"job:{job_id}",
-                     ip=request.remote_addr, name=name, selected=len(selected), **details)
         session.commit()
         done.append(job)
     return done, skipped

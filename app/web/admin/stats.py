@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import redis
 from flask import redirect, url_for
 
-from app.models import utcnow
-from app.services.figures import (
-    DAYS,
-    DURATION_DAYS,
-    HOURS,
-    all_figures,
-    figures_from_json,
-    figures_to_json,
-    system_figures,
-)
+from app import db
+from app.services.figures import DAYS, DURATION_DAYS, HOURS, shared_figures
+from app.services.stats import system_figures
 from app.web.admin import bp
 from app.web.admin.charts import Chart, bars, gauge, hbars, line, stacked_bars
-from app.web.common import current_settings, get_redis, get_session, is_fragment_request, page_or_fragment
-
-FIGURES_KEY = "codegen:admin:figures"
-FIGURES_LOCK = "codegen:admin:figures:lock"
-FIGURES_FRESH_S = 60  # the charts refresh every minute; fresher figures would only cost more
-FIGURES_KEEP_S = 3600
-FIGURES_LOCK_S = 30
+from app.web.common import current_settings, get_redis, is_fragment_request, page_or_fragment
 
 STATUS_SERIES = (("completed", "completed"), ("failed", "failed"), ("cancelled", "cancelled"),
                  ("running", "running"), ("queued", "queued"))
@@ -71,32 +57,9 @@ def system_charts() -> tuple[list[Chart], dict]:
     ], figures
 
 
-def cached_figures() -> dict:
-    """The job figures, shared through Redis. They cover hours and days, and over a million jobs they take
-    up to a second to gather, so one process recomputes them when they are FIGURES_FRESH_S old (taking a
-    lock) while every other request, here or in another process, keeps getting the previous copy."""
-    connection = get_redis()
-    try:
-        cached = connection.get(FIGURES_KEY)
-        if cached:
-            figures = figures_from_json(cached)
-            age = (utcnow() - figures["now"]).total_seconds()
-            if age < FIGURES_FRESH_S or not connection.set(FIGURES_LOCK, "1", nx=True, ex=FIGURES_LOCK_S):
-                return figures
-    except redis.RedisError:
-        return all_figures(get_session())
-    figures = all_figures(get_session())
-    try:
-        connection.set(FIGURES_KEY, figures_to_json(figures), ex=FIGURES_KEEP_S)
-        connection.delete(FIGURES_LOCK)
-    except redis.RedisError:
-        pass
-    return figures
-
-
 @bp.get("/stats")
 def stats():
-    figures = cached_figures()
+    figures = shared_figures(db.Session, get_redis())
     gauges, system = system_charts()
     return page_or_fragment("admin/stats.html", "admin/_stats.html", charts=build_charts(figures), gauges=gauges,
                             system=system, measured_at=figures["now"])

@@ -10,8 +10,8 @@ from werkzeug.datastructures import MultiDict
 
 from app.models import ROLES, User
 from app.services import audit
-from app.services.accounts import STATES, AccountError, job_counts, list_users, reset_password, set_active, set_role
 from app.services.keyset import CursorError
+from app.services.users import STATES, AccountError, job_counts, list_users, reset_password, set_active, set_role
 from app.web.admin import bp
 from app.web.common import get_session, is_fragment_request, page_or_fragment
 

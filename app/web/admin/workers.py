@@ -55,7 +55,7 @@ def failed_action():
     for job_id in ids:
         try:
             if action == "requeue":
-                new_id = requeue_failed(session, connection, queue, job_id)
+                new_id = requeue_failed(session, connection, queue, job_id, current_user, ip=request.remote_addr)
                 details = {"new_job_id": new_id} if new_id else {}
             else:
                 delete_failed(connection, queue, job_id)

@@ -142,7 +142,8 @@ def current_caller() -> Caller | None:
     return g.api_caller
 
 
-def current_user() -> User:
+def api_user() -> User:
+    """The account the API request acts for (not Flask-Login's `current_user`: the API is token-only)."""
     caller = current_caller()
     if caller is None:
         raise ApiError(401, "authentication_required", "send `Authorization: Bearer <token>` or `X-API-Key: <key>`")

@@ -4,29 +4,28 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
 
 from flask import g, jsonify, request, send_file
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Select, or_, select, tuple_
 from werkzeug.utils import secure_filename
 
 from app.generation.project_templates.spec import TemplateId
 from app.generation.request import ImproveRequest, JobRequest
 from app.models import Job, JobStatus, User
-from app.services import audit
-from app.services.access import can_manage, can_view
+from app.services.access import NotAllowed, can_manage, can_view
 from app.services.artifacts import list_files, read_blob
+from app.services.job_listing import list_visible_jobs
 from app.services.jobs import (
     JobLimitReached,
     JobStateError,
     cancel_job,
     improve_job,
-    retry_request,
-    submit_request,
+    retry_job,
+    submit_job,
 )
+from app.services.keyset import TIME_ID_CURSOR, CursorError
 from app.web.api import bp
-from app.web.api.auth import current_caller, current_user
+from app.web.api.auth import api_user, current_caller
 from app.web.api.errors import ApiError, json_body, query_args, validation_error
 from app.web.api.idempotency import Reservation, fingerprint, requested_key
 from app.web.api.openapi import IDEMPOTENCY_KEY, operation
@@ -40,35 +39,13 @@ from app.web.api.responses import (
     job_links,
     job_out,
 )
-from app.web.common import current_settings, get_redis, get_session
-from app.web.extensions import limiter
+from app.web.common import get_redis, get_session
+from app.web.job_limits import creates_jobs, job_created
 
 CREATE_ERRORS = (400, 409, 413, 415, 422, 429, 503)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Microseconds (up to year 2286) and a job id: any string of this shape is a valid place to start a page.
-CURSOR_PATTERN = r"^[0-9]{1,16}_[0-9a-f]{1,32}$"
+CURSOR_PATTERN = TIME_ID_CURSOR.pattern
 MAX_JOB_ID = 64
-
-
-def _job_limit() -> str:
-    return current_settings().rate_limit_jobs
-
-
-def _per_user() -> str:
-    return f"user:{current_caller().user_id}"
-
-
-def _per_key() -> str:
-    return f"key:{current_caller().key_id}"
-
-
-_limit_per_user = limiter.shared_limit(_job_limit, scope="job-creation-user", key_func=_per_user)
-_limit_per_key = limiter.shared_limit(_job_limit, scope="job-creation-key", key_func=_per_key)
-
-
-def creates_jobs(view):
-    """Job creation counts against RATE_LIMIT_JOBS per user and per API key, across every route that creates."""
-    return _limit_per_key(_limit_per_user(view))
 
 
 def _request_id() -> str | None:
@@ -76,7 +53,7 @@ def _request_id() -> str | None:
 
 
 def _visible_job(job_id: str) -> tuple[Job, User]:
-    user = current_user()
+    user = api_user()
     job = get_session().get(Job, job_id) if len(job_id) <= MAX_JOB_ID else None
     if job is None or not can_view(user, job):
         raise ApiError(404, "not_found", f"there is no job {job_id} that you may see")
@@ -117,7 +94,7 @@ def _submit(action: str, payload: str, create: Callable[[], Job], message: str):
     except BaseException as exc:
         if reservation is not None:
             reservation.release()
-        if isinstance(exc, PermissionError):
+        if isinstance(exc, NotAllowed):
             raise ApiError(403, "forbidden", str(exc)) from None
         if isinstance(exc, JobLimitReached):
             raise ApiError(429, "too_many_active_jobs", str(exc), headers={"Retry-After": "30"}) from None
@@ -126,13 +103,14 @@ def _submit(action: str, payload: str, create: Callable[[], Job], message: str):
         raise
     if reservation is not None:
         reservation.complete(job.id)
+    job_created()
     return _created(job, message)
 
 
 def _submit_request():
     body = json_body(JobRequest)
-    user = current_user()
-    return _submit("create", body.model_dump_json(), lambda: submit_request(
+    user = api_user()
+    return _submit("create", body.model_dump_json(), lambda: submit_job(
         get_session(), get_redis(), body, user, request_id=_request_id()),
         f"Job queued: {body.template_id} project {body.name!r}")
 
@@ -165,61 +143,23 @@ class JobListQuery(BaseModel):
                                description="`pagination.cursor` of the previous page")
 
 
-def encode_cursor(job: Job) -> str:
-    """The last job of a page: its creation time in microseconds since the epoch, and its id."""
-    micros = (job.created_at - EPOCH) // timedelta(microseconds=1)
-    return f"{micros}_{job.id}"
-
-
-def decode_cursor(cursor: str) -> tuple[datetime, str]:
-    micros, _, job_id = cursor.partition("_")
-    return EPOCH + timedelta(microseconds=int(micros)), job_id
-
-
-def _visible_page(user: User, args: JobListQuery) -> list[Job]:
-    """One page (plus one row) of `visible_jobs(user)`, newest first, as index range scans.
-
-    The rule is access.visible_jobs's: own jobs, the teams' jobs, every job for an admin. Written as one
-    `owner OR team` query, SQLite (which keeps no statistics) unions both indexes and sorts everything the
-    user can see (1.5 s for a million jobs); as two queries, each walks one index in order and stops at
-    the page's end, and the two short lists are merged here.
-    """
-
-    def page(query: Select) -> Select:
-        if args.status:
-            query = query.where(Job.status == args.status)
-        if args.template_id:
-            query = query.where(Job.template_id == args.template_id)
-        if args.cursor:
-            query = query.where(tuple_(Job.created_at, Job.id) < tuple_(*decode_cursor(args.cursor)))
-        return query.order_by(Job.created_at.desc(), Job.id.desc()).limit(args.limit + 1)
-
-    session = get_session()
-    if user.is_admin:
-        return list(session.scalars(page(select(Job))))
-    jobs = list(session.scalars(page(select(Job).where(Job.owner_id == user.id))))
-    team_ids = [team.id for team in user.teams]
-    if team_ids:
-        others = or_(Job.owner_id != user.id, Job.owner_id.is_(None))
-        jobs += session.scalars(page(select(Job).where(Job.team_id.in_(team_ids), others)))
-        jobs.sort(key=lambda job: (job.created_at, job.id), reverse=True)
-    return jobs[:args.limit + 1]
-
-
 @bp.get("/jobs")
 @operation("List your jobs", query=JobListQuery, responses={200: JobList}, errors=(422,))
 def list_jobs():
     """Newest first: your jobs, your teams' jobs, or every job for an admin. Follow `pagination.next`."""
     args = query_args(JobListQuery)
-    jobs = _visible_page(current_user(), args)
-    page, more = jobs[:args.limit], len(jobs) > args.limit
-    cursor = encode_cursor(page[-1]) if more else None
+    try:
+        page = list_visible_jobs(get_session(), api_user(), status=args.status, template_id=args.template_id,
+                                 cursor=args.cursor, limit=args.limit)
+    except CursorError as exc:
+        raise ApiError(422, "validation_error", f"cursor: {exc}") from None
+    cursor = page.next
     next_url = None
     if cursor:
         params = {k: v for k, v in (("status", args.status), ("template_id", args.template_id)) if v}
         next_url = "/api/jobs?" + "&".join(f"{k}={v}" for k, v in {**params, "limit": args.limit,
                                                                       "cursor": cursor}.items())
-    body = JobList(jobs=[job_out(job) for job in page],
+    body = JobList(jobs=[job_out(job) for job in page.rows],
                    pagination={"limit": args.limit, "next": next_url, "cursor": cursor})
     return jsonify(body.model_dump(mode="json"))
 
@@ -240,10 +180,9 @@ def cancel(job_id: str):
     session = get_session()
     running = job.job_status is JobStatus.RUNNING
     try:
-        cancel_job(session, get_redis(), job)
+        cancel_job(session, get_redis(), job, user, ip=request.remote_addr, via="api")
     except JobStateError as exc:
         raise ApiError(409, "conflict", str(exc)) from None
-    audit.record(session, "job_cancelled", actor=user, target=f"job:{job.id}", ip=request.remote_addr, via="api")
     session.commit()
     message = "cancellation requested; the job stops at its next step" if running else "job cancelled"
     body = JobActionResponse(message=message, job=job_out(job))
@@ -260,13 +199,10 @@ def retry(job_id: str):
 
     def create() -> Job:
         try:
-            new = retry_request(get_session(), get_redis(), job, user, request_id=_request_id())
+            return retry_job(get_session(), get_redis(), job, user, request_id=_request_id(),
+                             ip=request.remote_addr, via="api")
         except JobStateError as exc:
             raise ApiError(409, "conflict", str(exc)) from None
-        audit.record(get_session(), "job_retried", actor=user, target=f"job:{job.id}", ip=request.remote_addr,
-                     via="api", new_job=new.id)
-        get_session().commit()
-        return new
 
     return _submit(f"retry:{job.id}", "", create, f"Job {job.id} retried as a new job")
 
@@ -284,13 +220,10 @@ def improve(job_id: str):
 
     def create() -> Job:
         try:
-            new = improve_job(get_session(), get_redis(), job, body, user, request_id=_request_id())
+            return improve_job(get_session(), get_redis(), job, body, user, request_id=_request_id(),
+                               ip=request.remote_addr, via="api")
         except JobStateError as exc:
             raise ApiError(422, "validation_error", str(exc)) from None
-        audit.record(get_session(), "job_improved", actor=user, target=f"job:{job.id}", ip=request.remote_addr,
-                     via="api", new_job=new.id)
-        get_session().commit()
-        return new
 
     return _submit(f"improve:{job.id}", body.model_dump_json(), create, f"Job {job.id} improved as a new job")
 

@@ -9,7 +9,6 @@ never doubles a line, whatever the client missed. The socket closes after the jo
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 
 import redis
 from flask import abort, g, render_template, request
@@ -26,36 +25,28 @@ from app.services.sharing import shared_job
 from app.web.common import get_redis, get_session
 from app.web.extensions import sock
 from app.web.jobs import bp
-from app.web.jobs.state import JobState, build_state, log_line
+from app.web.jobs.state import JobState, apply_event, apply_row, build_state
 from app.web.jobs.views import SECTIONS, Viewer, job_events, render_section, viewer_for
+from app.web.sockets import origin_allowed
 
 BLOCK_MS = 2000
 # With no event for this long, look at the job row: a job can end without a `done` event when Redis was away.
 RECHECK_S = 15
-# The worker publishes `done` just before it commits the final row; wait this long for the commit to show.
-COMMIT_WAIT_S = 5
 LIVE_SECTIONS = tuple(name for name in SECTIONS if name != "log")
-
-
-def same_origin(origin: str | None, host: str) -> bool:
-    """Browsers send Origin with every WebSocket handshake; another site's page must not open ours."""
-    if not origin:
-        return False
-    parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == host.lower()
 
 
 @bp.before_request
 def admit_socket():
-    """Refuse a socket before the handshake: bad Origin 403, nobody signed in 401, not theirs 404."""
+    """Refuse a socket before the handshake: bad Origin 403 (app/web/sockets.py's rule: a share link's token
+    signs the socket in, else the session cookie), nobody signed in 401, not theirs 404."""
     if request.endpoint != "jobs.live":
         return None
-    if not same_origin(request.headers.get("Origin"), request.host):
+    token = request.args.get("share")
+    if not origin_allowed(request.headers.get("Origin"), request.host, signed_in_by_cookie=not token):
         abort(403)
     session = get_session()
     job_id = (request.view_args or {}).get("job_id", "")
     job = session.get(Job, job_id) if len(job_id) <= 64 else None
-    token = request.args.get("share")
     if token:
         shared = shared_job(session, token)
         if job is None or shared is None or shared.id != job.id:
@@ -92,97 +83,85 @@ def live(ws, job_id: str) -> None:
 
 
 class JobFeed:
-    """One socket's view of one job: the events it has sent and the sections as last sent."""
+    """One socket's view of one job: its state, kept and folded forward one event at a time, and what it sent.
+
+    An event costs no database query and re-renders only the sections it changed; the job row is read on
+    connect, after `done` (which follows the final row's commit) and when the stream has been quiet for long.
+    """
 
     def __init__(self, job_id: str, viewer: Viewer, connection: redis.Redis) -> None:
         self.job_id = job_id
         self.viewer = viewer
         self.connection = connection
-        self.events: list[Event] = []
+        self.state: JobState | None = None
         self.sent: dict[str, str] = {}
         self.summary = ""
         self.finished = False
         self.last_seen = time.monotonic()
 
-    @property
-    def last_id(self) -> str:
-        return self.events[-1].id if self.events else "0-0"
-
     def snapshot(self) -> str:
         """The whole state, every section replacing its namesake."""
         with db.Session() as session:
-            # The row first: once it is final, its `done` event is in the stream already.
+            # The events first: `done` is published after the final row commits, so if they hold it, the row
+            # read next is final.
+            events = job_events(session, self.connection, self.job_id)
             job = session.get(Job, self.job_id)
-            self.events = job_events(session, self.connection, self.job_id)
-            state = self._state(session, job)
-        self.sent = {name: render_section(name, state, self.viewer) for name in SECTIONS}
-        html = "".join(self.sent.values()) + self._announce(state)
-        if job.job_status.is_final:
-            self.finished = True
-        elif any(event.type == "done" for event in self.events):
-            html += self._after_done([])  # published, but the final row is not committed yet
-        return html
+            self.state = build_state(job, events, self._stored_files(session, job))
+        self.sent = {name: render_section(name, self.state, self.viewer) for name in SECTIONS}
+        self.finished = self.state.finished
+        return "".join(self.sent.values()) + self._announce()
 
     def follow(self, block_ms: int) -> str:
         """Wait for new events; the sections they changed and the new log lines, or '' when none came."""
-        new = wait_events(self.connection, self.job_id, self.last_id, block_ms)
+        new = wait_events(self.connection, self.job_id, self.state.last_event_id, block_ms)
         if not new:
             return self._recheck()
         self.last_seen = time.monotonic()
-        self.events.extend(new)
+        changed: set[str] = set()
+        for event in new:
+            changed |= apply_event(self.state, event)
         if any(event.type == "done" for event in new):
-            return self._after_done(new)
-        with db.Session() as session:
-            state = self._state(session, session.get(Job, self.job_id))
-        return self._changes(state, new)
-
-    def _after_done(self, new: list[Event]) -> str:
-        with db.Session() as session:
-            state = self._state(session, self._final_row(session))
-        self.finished = True
-        return self._changes(state, new)
+            changed |= self._reread()
+        return self._changes(changed, new)
 
     def _recheck(self) -> str:
         if time.monotonic() - self.last_seen < RECHECK_S:
             return ""
         self.last_seen = time.monotonic()
         with db.Session() as session:
-            job = session.get(Job, self.job_id)
-            if not job.job_status.is_final:
+            if not session.get(Job, self.job_id).job_status.is_final:
                 return ""
-            state = self._state(session, job)
-        self.finished = True
-        return self._changes(state, [])
+        return self._changes(self._reread(), [])
 
-    def _state(self, session, job: Job) -> JobState:
-        stored = [(f.path, f.size) for f in list_files(session, job.id)] if job.files_count else None
-        return build_state(job, self.events, stored)
+    def _reread(self) -> set[str]:
+        """The job's final row, with its stored files, usage and zip."""
+        with db.Session() as session:
+            job = session.get(Job, self.job_id)
+            changed = apply_row(self.state, job, self._stored_files(session, job))
+        self.finished = self.state.finished
+        return changed
 
-    def _final_row(self, session) -> Job:
-        deadline = time.monotonic() + COMMIT_WAIT_S
-        while True:
-            job = session.get(Job, self.job_id, populate_existing=True)
-            if job.job_status.is_final or time.monotonic() > deadline:
-                return job
-            session.rollback()  # end the read transaction, so the next read sees the worker's commit
-            time.sleep(0.05)
+    @staticmethod
+    def _stored_files(session, job: Job) -> list[tuple[str, int]] | None:
+        return [(f.path, f.size) for f in list_files(session, job.id)] if job.files_count else None
 
-    def _changes(self, state: JobState, new: list[Event]) -> str:
+    def _changes(self, changed: set[str], new: list[Event]) -> str:
         parts = []
         for name in LIVE_SECTIONS:
-            html = render_section(name, state, self.viewer)
+            if name not in changed:
+                continue
+            html = render_section(name, self.state, self.viewer)
             if html != self.sent.get(name):
                 parts.append(html)
                 self.sent[name] = html
         if new:
-            lines = "".join(render_template("jobs/_log_line.html", line=log_line(e)) for e in new)
+            lines = "".join(render_template("jobs/_log_line.html", line=line) for line in self.state.log[-len(new):])
             parts.append(f'<div id="job-log-lines" hx-swap-oob="beforeend">{lines}</div>')
-        parts.append(self._announce(state))
+        parts.append(self._announce())
         return "".join(parts)
 
-    def _announce(self, state: JobState) -> str:
-        if state.summary == self.summary:
+    def _announce(self) -> str:
+        if self.state.summary == self.summary:
             return ""
-        self.summary = state.summary
-        return f'<p id="job-announce" hx-swap-oob="innerHTML">{escape(state.summary)}</p>'
-
+        self.summary = self.state.summary
+        return f'<p id="job-announce" hx-swap-oob="innerHTML">{escape(self.state.summary)}</p>'

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.services import audit
-from app.services.jobs import JobLimitReached, JobStateError, cancel_job, retry_request
+from app.services.jobs import JobLimitReached, JobStateError, cancel_job, retry_job
 from app.services.queues import QueueUnavailable
 from app.web.common import error_page, get_redis, get_session, is_fragment_request, page_or_fragment
+from app.web.job_limits import creates_jobs, job_created
 from app.web.jobs import bp
 from app.web.jobs.listing import STATUSES, job_page
 from app.web.jobs.submit import template_cards, template_names
@@ -58,11 +58,10 @@ def cancel(job_id: str):
     job = _managed_job(job_id)
     session = get_session()
     try:
-        cancel_job(session, get_redis(), job)
+        cancel_job(session, get_redis(), job, current_user, ip=request.remote_addr)
     except JobStateError:
         message = f"This job is already {job.status}; there is nothing to cancel."
     else:
-        audit.record(session, "job_cancelled", actor=current_user, target=f"job:{job.id}", ip=request.remote_addr)
         session.commit()
         message = "Cancelled." if job.job_status.is_final else "Cancel requested: the job stops at its next step."
     if is_fragment_request():
@@ -74,19 +73,18 @@ def cancel(job_id: str):
 
 @bp.post("/jobs/<job_id>/retry")
 @login_required
+@creates_jobs
 def retry(job_id: str):
     job = _managed_job(job_id)
     session = get_session()
     try:
-        new_job = retry_request(session, get_redis(), job, current_user)
+        new_job = retry_job(session, get_redis(), job, current_user, ip=request.remote_addr)
     except (JobStateError, JobLimitReached) as exc:
         flash(f"This job cannot be retried: {exc}.")
         return redirect(url_for("jobs.show", job_id=job.id), 303)
     except QueueUnavailable:
         session.commit()
         return error_page(503, "The job queue is not answering; the retry was not started. Try again shortly.")
-    audit.record(session, "job_retried", actor=current_user, target=f"job:{job.id}", ip=request.remote_addr,
-                 new_job=new_job.id)
-    session.commit()
+    job_created()
     flash("A new run of this job has started.")
     return redirect_after_post(url_for("jobs.show", job_id=new_job.id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 
+from app.services.access import NotAllowed
 from app.services.sharing import create_share_link, revoke_share_link
 from app.web.common import get_redis, get_session, is_fragment_request, page_or_fragment
 from app.web.jobs import bp
@@ -27,7 +28,7 @@ def share(job_id: str):
     session = get_session()
     try:
         create_share_link(session, job, current_user, ip=request.remote_addr)
-    except PermissionError:
+    except NotAllowed:
         abort(403)
     session.commit()
     return _share_panel(job, "Share link created: anyone holding it can see this job, its files and its zip.")
@@ -40,7 +41,7 @@ def unshare(job_id: str):
     session = get_session()
     try:
         revoke_share_link(session, job, current_user, ip=request.remote_addr)
-    except PermissionError:
+    except NotAllowed:
         abort(403)
     session.commit()
     return _share_panel(job, "Share link revoked: it no longer opens this job.")

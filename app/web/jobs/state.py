@@ -1,14 +1,14 @@
-"""What the job page shows, built from the job row and its events: one function for the page and the socket."""
+"""What the job page shows: the job row with its events folded in one at a time, the same for page and socket."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from app.generation.agents import agent_names
-from app.models import Job, JobStatus
+from app.models import Job, JobStatus, utcnow
 from app.services.events import Event
 
 AGENT_ROLES = {
@@ -19,6 +19,15 @@ AGENT_ROLES = {
     "tester": "runs the project's own tests and build",
 }
 USAGE_KEYS = ("tokens_in", "tokens_out", "cost_usd", "calls")
+# The parts of the job page that change while it runs; each is a template `jobs/_<name>.html` whose root
+# element has a stable id, so the socket can replace it whole (outerHTML).
+SECTIONS = ("status", "actions", "timeline", "usage", "files", "results", "log")
+# Which sections each kind of event can change (besides the log, which every event extends, and the status
+# line, which shows progress). A `done` event can change them all.
+EVENT_SECTIONS: dict[str, tuple[str, ...]] = {
+    "job": ("status",), "agent": ("status", "timeline", "results"), "file": ("status", "files"),
+    "review": ("results",), "test": ("results",), "usage": ("status", "usage"), "log": (), "done": SECTIONS,
+}
 
 
 @dataclass
@@ -63,31 +72,103 @@ class TreeNode:
         return self.size is None
 
 
-@dataclass
+@dataclass(eq=False)
 class JobState:
-    job_id: str
-    name: str
-    template_id: str
-    status: str
-    progress: int
-    current_agent: str | None
-    error: str | None
-    verified: bool
-    files_stored: bool
-    zip_ready: bool
-    agents: list[AgentStep]
-    files: dict[str, int]
-    findings: list[dict[str, Any]]
-    checks: list[dict[str, Any]]
-    usage: dict[str, dict[str, Any]]
-    models: list[str]
-    log: list[LogLine]
-    last_event_id: str
-    duration_s: float | None
+    """The job row with its events folded in, one event at a time (`apply_event`), the row replaced when re-read.
+
+    Facts the events tell and facts the row holds are kept apart; the properties below decide between them, so
+    folding one more event never means re-reading the others.
+    """
+
+    row: Job
+    stored_files: dict[str, int] | None = None  # the final file list from the database, once the job has one
+    steps: dict[str, AgentStep] = field(default_factory=lambda: {name: AgentStep(name) for name in agent_names()})
+    told_status: str | None = None  # what the events say: "running", or the status of the `done` event
+    told_progress: int = 0
+    working: str | None = None
+    done_message: str | None = None
+    written: dict[str, int] = field(default_factory=dict)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    checks: list[dict[str, Any]] = field(default_factory=list)
+    counted: dict[str, dict[str, Any]] = field(default_factory=dict)  # usage added up from `usage` events
+    models: list[str] = field(default_factory=list)
+    log: list[LogLine] = field(default_factory=list)
+    streamed_lines: int = 0
+    started: datetime | None = None  # when the `job running` event says the job started
+    last_event_id: str = "0-0"
+
+    @property
+    def job_id(self) -> str:
+        return self.row.id
+
+    @property
+    def name(self) -> str:
+        return self.row.name
+
+    @property
+    def template_id(self) -> str:
+        return self.row.template_id
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.row.verified)
+
+    @property
+    def files_stored(self) -> bool:
+        return bool(self.row.files_count)
+
+    @property
+    def zip_ready(self) -> bool:
+        return bool(self.row.zip_sha256)
+
+    @property
+    def duration_s(self) -> float | None:
+        if self.row.started_at is None and self.started is not None:  # the row was read before the job started
+            return round((utcnow() - self.started).total_seconds(), 3)
+        return self.row.duration_s
+
+    @property
+    def status(self) -> str:
+        if JobStatus(self.row.status).is_final:
+            return self.row.status
+        return self.told_status or self.row.status
 
     @property
     def finished(self) -> bool:
         return JobStatus(self.status).is_final
+
+    @property
+    def progress(self) -> int:
+        if self.status == JobStatus.COMPLETED.value:
+            return 100
+        return min(100, max(self.row.progress or 0, self.told_progress))
+
+    @property
+    def current_agent(self) -> str | None:
+        return None if self.finished else self.working
+
+    @property
+    def error(self) -> str | None:
+        if self.row.error:
+            return self.row.error
+        return self.done_message if self.finished and self.status != JobStatus.COMPLETED.value else None
+
+    @property
+    def agents(self) -> list[AgentStep]:
+        if not self.finished:
+            return list(self.steps.values())
+        return [_closed(step, self.status) for step in self.steps.values()]
+
+    @property
+    def files(self) -> dict[str, int]:
+        return self.stored_files if self.stored_files is not None else dict(sorted(self.written.items()))
+
+    @property
+    def usage(self) -> dict[str, dict[str, Any]]:
+        """The row's final figures once it has them, else what the `usage` events added up to."""
+        if self.row.usage:
+            return {agent: {k: figures.get(k, 0) for k in USAGE_KEYS} for agent, figures in self.row.usage.items()}
+        return self.counted
 
     @property
     def tokens(self) -> int:
@@ -119,61 +200,55 @@ class JobState:
 
 def build_state(job: Job, events: Iterable[Event], stored_files: Iterable[tuple[str, int]] | None = None) -> JobState:
     """Fold the events over the job row. `stored_files`, when given, is the final file list from the database."""
-    steps = {name: AgentStep(name) for name in agent_names()}
-    files: dict[str, int] = {}
-    findings: list[dict[str, Any]] = []
-    checks: list[dict[str, Any]] = []
-    usage: dict[str, dict[str, Any]] = {}
-    models: list[str] = []
-    log: list[LogLine] = []
-    status, progress, current, done_message = job.status, job.progress, None, None
-    last_id = "0-0"
+    state = JobState(job)
     for event in events:
-        last_id = event.id or last_id
-        progress = max(progress, event.progress)
-        log.append(log_line(event))
-        moment = _moment(event.timestamp)
-        if event.type == "job" and event.status == "running" and not JobStatus(status).is_final:
-            status = "running"
-        elif event.type == "done":
-            status, done_message, current = event.status or status, event.message, None
-        elif event.type == "agent" and event.agent in steps:
-            current = _agent_event(steps[event.agent], event, moment) or current
-            if event.status == "started" and event.agent == "reviewer":
-                findings = []
-            elif event.status == "started" and event.agent == "tester":
-                checks = []
-        elif event.type == "file" and event.data.get("path"):
-            files[event.data["path"]] = int(event.data.get("size") or 0)
-        elif event.type == "review":
-            findings.append({k: event.data.get(k) for k in ("path", "severity", "message", "source")})
-        elif event.type == "test":
-            checks.append(dict(event.data))
-        elif event.type == "usage":
-            _add_usage(usage, event.agent or "other", event.data)
-            if event.data.get("model") and event.data["model"] not in models:
-                models.append(event.data["model"])
-
-    if JobStatus(job.status).is_final:
-        status = job.status
-    final = JobStatus(status).is_final
-    if final:
-        current = None
-        _close_steps(steps, status)
-    if status == JobStatus.COMPLETED.value:
-        progress = 100
+        apply_event(state, event)
     if stored_files is not None:
-        files = dict(sorted(stored_files))
-    if job.usage:
-        usage = {agent: {k: job.usage[agent].get(k, 0) for k in USAGE_KEYS} for agent in job.usage}
-    error = job.error or (done_message if final and status != JobStatus.COMPLETED.value else None)
-    return JobState(
-        job_id=job.id, name=job.name, template_id=job.template_id, status=status, progress=min(100, progress),
-        current_agent=current if not final else None, error=error, verified=bool(job.verified),
-        files_stored=bool(job.files_count), zip_ready=bool(job.zip_sha256), agents=list(steps.values()),
-        files=dict(sorted(files.items())), findings=findings, checks=checks, usage=usage, models=models, log=log,
-        last_event_id=last_id, duration_s=job.duration_s,
-    )
+        state.stored_files = dict(sorted(stored_files))
+    return state
+
+
+def apply_event(state: JobState, event: Event) -> set[str]:
+    """Fold one more event into the state; the names of the page sections it may have changed."""
+    changed = {"log", *EVENT_SECTIONS.get(event.type, ())}
+    state.last_event_id = event.id or state.last_event_id
+    state.log.append(log_line(event))
+    if event.progress > state.told_progress:
+        state.told_progress = event.progress
+        changed.add("status")
+    moment = _moment(event.timestamp)
+    if event.type == "job" and event.status == "running":
+        if not (state.told_status and JobStatus(state.told_status).is_final):
+            state.told_status, state.started = "running", state.started or moment
+    elif event.type == "done":
+        state.told_status, state.done_message, state.working = event.status or state.status, event.message, None
+    elif event.type == "agent" and event.agent in state.steps:
+        state.working = _agent_event(state.steps[event.agent], event, moment) or state.working
+        if event.status == "started" and event.agent == "reviewer":
+            state.findings = []
+        elif event.status == "started" and event.agent == "tester":
+            state.checks = []
+    elif event.type == "file" and event.data.get("path"):
+        state.written[event.data["path"]] = int(event.data.get("size") or 0)
+    elif event.type == "review":
+        state.findings.append({k: event.data.get(k) for k in ("path", "severity", "message", "source")})
+    elif event.type == "test":
+        state.checks.append(dict(event.data))
+    elif event.type == "usage":
+        _add_usage(state.counted, event.agent or "other", event.data)
+        if event.data.get("model") and event.data["model"] not in state.models:
+            state.models.append(event.data["model"])
+    elif event.type == "log" and event.data.get("stream"):
+        state.streamed_lines += 1
+    return changed
+
+
+def apply_row(state: JobState, job: Job, stored_files: Iterable[tuple[str, int]] | None = None) -> set[str]:
+    """Replace the row the state was built on (re-read, e.g. once the job is final); every section may change."""
+    state.row = job
+    if stored_files is not None:
+        state.stored_files = dict(sorted(stored_files))
+    return set(SECTIONS)
 
 
 def _agent_event(step: AgentStep, event: Event, moment: datetime | None) -> str | None:
@@ -192,13 +267,13 @@ def _agent_event(step: AgentStep, event: Event, moment: datetime | None) -> str 
     return None
 
 
-def _close_steps(steps: dict[str, AgentStep], status: str) -> None:
+def _closed(step: AgentStep, status: str) -> AgentStep:
     """A finished job has no agent working: one still marked so was stopped; one never started was skipped."""
-    for step in steps.values():
-        if step.status == "working":
-            step.status = "failed" if status != JobStatus.COMPLETED.value else "done"
-        elif step.status == "waiting":
-            step.status = "skipped"
+    if step.status == "working":
+        return replace(step, status="failed" if status != JobStatus.COMPLETED.value else "done")
+    if step.status == "waiting":
+        return replace(step, status="skipped")
+    return step
 
 
 def _add_usage(usage: dict[str, dict[str, Any]], agent: str, data: dict[str, Any]) -> None:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from flask import Response, abort, make_response, redirect, request, url_for
+from flask import abort, make_response, redirect, render_template, request, url_for
+from flask_limiter import RateLimitExceeded
 from flask_login import current_user, login_required
 
 from app.generation.project_templates import all_templates
-from app.services.jobs import JobLimitReached, submit_request
+from app.services.access import NotAllowed
+from app.services.jobs import JobLimitReached, submit_job
 from app.services.queues import QueueUnavailable
-from app.web.common import current_settings, get_redis, get_session, is_fragment_request, page_or_fragment
-from app.web.extensions import limiter
+from app.web.common import current_settings, error_page, get_redis, get_session, is_fragment_request, page_or_fragment
+from app.web.job_limits import creates_jobs, job_created, seconds_to_wait
 from app.web.jobs import bp
 from app.web.jobs.forms import ENTITY_KEY, EntityBlock, FieldRow, JobForm
 from app.web.jobs.views import redirect_after_post
@@ -46,18 +48,9 @@ def _blank_form() -> JobForm:
     return JobForm(template_id=chosen if chosen in ids else ids[0], features=list(DEFAULT_FEATURES))
 
 
-def _user_key() -> str:
-    return f"user:{current_user.get_id().partition(':')[0]}" if current_user.is_authenticated else "anonymous"
-
-
-def _created(response: Response) -> bool:
-    return response.status_code == 303 or "HX-Redirect" in response.headers
-
-
 @bp.route("/jobs/new", methods=["GET", "POST"])
 @login_required
-@limiter.shared_limit(lambda: current_settings().rate_limit_jobs, scope="job-submissions", key_func=_user_key,
-                      methods=["POST"], deduct_when=_created)
+@creates_jobs
 def new():
     if request.method == "GET":
         return page_or_fragment("jobs/new.html", "jobs/_form.html", **_context(_blank_form()))
@@ -70,9 +63,9 @@ def new():
     if job_request is not None:
         session = get_session()
         try:
-            job = submit_request(session, get_redis(), job_request, current_user, request_id=request.headers.get(
+            job = submit_job(session, get_redis(), job_request, current_user, request_id=request.headers.get(
                 "X-Request-ID"))
-        except PermissionError as exc:
+        except NotAllowed as exc:
             form.add_error("team_id", str(exc))
         except JobLimitReached as exc:
             form.add_error("form", str(exc)[:1].upper() + str(exc)[1:] + ".")
@@ -81,9 +74,22 @@ def new():
             form.add_error("form", "The job queue is not answering right now; your project was not started. "
                                    "Please try again in a moment.")
         else:
+            job_created()
             target = url_for("jobs.show", job_id=job.id)
             return redirect_after_post(target)
     return page_or_fragment("jobs/new.html", "jobs/_form.html", status=422, **_context(form))
+
+
+@bp.errorhandler(RateLimitExceeded)
+def too_many_jobs(_exc: RateLimitExceeded):
+    """RATE_LIMIT_JOBS spent: the form comes back as typed, saying how long to wait; a retry gets the error page."""
+    spent = f"You have started as many jobs as allowed for now. Wait {seconds_to_wait()} seconds"
+    if request.endpoint != "jobs.new":
+        return error_page(429, f"{spent}, then try again.")
+    form = JobForm.from_form(request.form)
+    form.add_error("form", f"{spent}, then submit again: what you typed is kept.")
+    # The whole page even for HTMX: on a 429 it swaps #main (base.html), which holds the form.
+    return render_template("jobs/new.html", **_context(form)), 429
 
 
 @bp.get("/jobs/new/entity")

@@ -15,11 +15,7 @@ from app.services.access import can_manage, can_view
 from app.services.artifacts import list_files
 from app.services.events import Event, history, stored_events
 from app.web.common import get_session, is_fragment_request
-from app.web.jobs.state import JobState, build_state
-
-# The parts of the job page that change while it runs; each is a template `jobs/_<name>.html` whose root
-# element has a stable id, so the socket can replace it whole (outerHTML).
-SECTIONS = ("status", "actions", "timeline", "usage", "files", "results", "log")
+from app.web.jobs.state import SECTIONS, JobState, build_state
 
 
 @dataclass(frozen=True)
