@@ -236,5 +236,25 @@ def check(directory: Path) -> None:
     sys.exit(check_project(_settings(), directory.resolve()))
 
 
+@main.command("eval")
+@click.option("--suite", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("evals"),
+              show_default=True, help="The suite: tasks/<id>.json and hidden/<id>/ (acceptance tests the agents "
+                                      "never see).")
+@click.option("--task", "tasks", multiple=True, metavar="ID", help="Only this task. Repeatable.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the results as JSON to this file.")
+@click.option("--quiet", is_flag=True, help="Print only the table.")
+def evaluate(suite: Path, tasks: tuple[str, ...], json_out: Path | None, quiet: bool) -> None:
+    """Run the evaluation suite against the configured model (OPENAI_BASE_URL, CODEGEN_MODEL).
+
+    Each task is generated, then graded by hidden acceptance tests run in the sandbox. Prints, per task and
+    in total: verified, hidden tests passed, tokens, cost and time. Exits 0 only when every task is verified
+    and every hidden test passed.
+    """
+    from app.cli.evaluate import evaluate as run_evaluation
+
+    sys.exit(run_evaluation(_settings(), suite, tasks, json_out, quiet))
+
+
 if __name__ == "__main__":
     main()

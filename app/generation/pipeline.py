@@ -28,6 +28,9 @@ def failure_reason(ctx: PipelineContext) -> str:
                           for f, n, m in failing[:3])
         more = f" and {len(failing) - 3} more" if len(failing) > 3 else ""
         return f"{len(failing)} test(s) failed: {names}{more}"
+    stopped = [c for c in ctx.checks if getattr(c, "reason", None)]
+    if stopped:  # a limit of the sandbox ended the run: say which
+        return "; ".join(f"{c.name} stopped: {c.reason}" for c in stopped)
     problems = problems_of(ctx)
     return problems.splitlines()[0] if problems else "the checks failed"
 
