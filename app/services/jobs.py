@@ -12,12 +12,14 @@ from rq.job import JobStatus as RQStatus
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from app.generation.providers.pricing import price_of
 from app.generation.request import AddEntity, AddField, Change, ImproveRequest, JobRequest, RemoveEntity, SetFeature
 from app.models import Job, JobStatus, User, utcnow
 from app.services import audit
 from app.services.access import NotAllowed
 from app.services.events import Event, append_after_commit, stream_key
 from app.services.queues import QueueUnavailable, job_queue
+from app.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -107,15 +109,32 @@ def _claim_active_slot(session: Session, user_id: int,
         raise JobLimitReached(f"{refusal}; wait for one to finish")
 
 
+class CostUnknown(ValueError):
+    """A job asks for a cost cap on a model whose price nobody has configured."""
+
+
+def check_cost_cap(settings: Settings, model: str | None, max_cost_usd: float | None) -> None:
+    """A cost cap needs a price: refuse it up front rather than let a job spend what nobody can count."""
+    if max_cost_usd is None or settings.effective_provider != "openai":
+        return
+    name = model or settings.model
+    if price_of(name, settings.model_prices) is None:
+        raise CostUnknown(f"the model {name!r} has no known price, so max_cost_usd cannot be enforced; an admin "
+                          f"can set its price in CODEGEN_MODEL_PRICES (e.g. {name}=0.5/1.5 dollars per million "
+                          "tokens), or leave max_cost_usd out and cap max_tokens instead")
+
+
 def _check_team(owner: User, team_id: int | None) -> None:
     if team_id is not None and not owner.is_admin and team_id not in {t.id for t in owner.teams}:
         raise NotAllowed(f"you are not a member of team {team_id}")
 
 
 def submit_job(session: Session, connection: redis.Redis, request: JobRequest, owner: User,
-               request_id: str | None = None) -> Job:
-    """The one way a person starts a job (form, API, CLI): team and active-jobs cap checked, then queued."""
+               request_id: str | None = None, settings: Settings | None = None) -> Job:
+    """The one way a person starts a job (form, API, CLI): team, cost cap and active-jobs cap checked, then queued."""
     _check_team(owner, request.team_id)
+    if settings is not None:
+        check_cost_cap(settings, request.options.model, request.options.max_cost_usd)
     _claim_active_slot(session, owner.id)
     job = create_job(
         session, owner_id=owner.id, template_id=request.template_id, name=request.name,

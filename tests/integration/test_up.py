@@ -28,9 +28,11 @@ def test_codegen_up_runs_a_job_and_stops_cleanly(short_tmp, free_port):
     instance = short_tmp / "inst"
     up = CodegenUp(instance, free_port, short_tmp / "up1.log").start()
     try:
-        body = up.wait_healthy()
-        assert body["components"] == {"database": "healthy", "redis": "healthy", "openai": "unconfigured",
-                                      "workers": "healthy"}
+        components = up.wait_healthy()["components"]
+        # The sandbox's state depends on the machine (bubblewrap); tests/integration/test_sandbox.py covers it.
+        components.pop("sandbox", None)
+        assert components == {"database": "healthy", "redis": "healthy", "openai": "unconfigured",
+                              "workers": "healthy"}
 
         settings = load_settings({"INSTANCE_PATH": str(instance)}, dotenv=None)
         db.configure(settings.database_url)

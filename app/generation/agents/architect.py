@@ -7,8 +7,10 @@ from pydantic import BaseModel, Field
 
 from app.generation.agents import register_agent
 from app.generation.agents.base import Agent, Change, PipelineContext, PipelineError, PlannedFile, schema_prompt
+from app.generation.agents.test_designer import requirement_of
 from app.generation.frozen import is_harness_path, is_test_path
 from app.generation.paths import UnsafePath, check_unique, safe_relative_path
+from app.generation.project_templates.spec import Requirement
 from app.generation.providers import Task
 
 MAX_FILES = 400
@@ -56,7 +58,7 @@ class Architect(Agent):
         known = {p.path for p in plan}
         ctx.plan = [PlannedFile(p.path, p.purpose, tuple(d for d in p.depends_on if d in known)) for p in plan]
         ctx.frozen.freeze_tests_of(ctx.scaffold)
-        if ctx.provider.is_llm and ctx.spec.requirements:
+        if ctx.provider.is_llm and pending_requirements(ctx):
             ctx.changes = self.ask_json(ctx, self._task(ctx), validate=lambda answer: self._validate(ctx, answer))
             for change in ctx.changes:
                 self.emit(ctx, "log", "planned", f"{change.requirement}: {change.action} {change.path} — "
@@ -93,7 +95,7 @@ class Architect(Agent):
                 errors.append(f"{where}: {path} is a test or a test setting; tests are written apart from the code")
             changes.append(Change(item.requirement, path, item.action, item.purpose[:300],
                                   tuple(name[:100] for name in item.exposes[:10])))
-        missing = ids - {c.requirement for c in changes}
+        missing = {r.id for r in pending_requirements(ctx)} - {c.requirement for c in changes}
         if missing:
             errors.append(f"no change implements {', '.join(sorted(missing))}")
         if errors:
@@ -109,10 +111,18 @@ class Architect(Agent):
                   "touch tests (they are written separately). Name what each change exposes (functions, "
                   "routes, components) so that the other changes can rely on those names. Answer with only a "
                   "JSON object matching this JSON schema: " + schema_prompt(ChangePlanAnswer))
-        user = (f"Spec: {spec.model_dump_json()}\n\nScaffold files:\n{listing}\n\n"
+        pending = ", ".join(r.id for r in pending_requirements(ctx))
+        user = (f"Spec: {spec.model_dump_json()}\nRequirements to implement now: {pending} (the others are done)\n"
+                f"\nScaffold files:\n{listing}\n\n"
                 f"Source of the main files:\n{source_excerpt(ctx.scaffold, SOURCE_BUDGET)}")
         return Task(self.name, "design", [{"role": "system", "content": system}, {"role": "user", "content": user}],
                     context={"spec": spec}, schema=ChangePlanAnswer)
+
+
+def pending_requirements(ctx: PipelineContext) -> list[Requirement]:
+    """The requirements not built yet: an improvement's parent already has the others, with their tests."""
+    done = {requirement_of(path) for path in ctx.scaffold} - {None}
+    return [r for r in ctx.spec.requirements if r.id not in done]
 
 
 def source_excerpt(files: dict[str, str], budget: int) -> str:

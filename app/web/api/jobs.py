@@ -16,6 +16,7 @@ from app.services.access import NotAllowed, can_manage, can_view
 from app.services.artifacts import list_files, read_blob
 from app.services.job_listing import list_visible_jobs
 from app.services.jobs import (
+    CostUnknown,
     JobLimitReached,
     JobStateError,
     cancel_job,
@@ -39,7 +40,7 @@ from app.web.api.responses import (
     job_links,
     job_out,
 )
-from app.web.common import get_redis, get_session
+from app.web.common import current_settings, get_redis, get_session
 from app.web.job_limits import creates_jobs, job_created
 
 CREATE_ERRORS = (400, 409, 413, 415, 422, 429, 503)
@@ -100,6 +101,8 @@ def _submit(action: str, payload: str, create: Callable[[], Job], message: str):
             raise ApiError(429, "too_many_active_jobs", str(exc), headers={"Retry-After": "30"}) from None
         if isinstance(exc, ValidationError):
             raise validation_error(exc) from None
+        if isinstance(exc, CostUnknown):
+            raise ApiError(422, "price_unknown", str(exc), details={"field": "options.max_cost_usd"}) from None
         raise
     if reservation is not None:
         reservation.complete(job.id)
@@ -111,7 +114,7 @@ def _submit_request():
     body = json_body(JobRequest)
     user = api_user()
     return _submit("create", body.model_dump_json(), lambda: submit_job(
-        get_session(), get_redis(), body, user, request_id=_request_id()),
+        get_session(), get_redis(), body, user, request_id=_request_id(), settings=current_settings()),
         f"Job queued: {body.template_id} project {body.name!r}")
 
 

@@ -36,7 +36,7 @@ class AgentUsage(BaseModel):
 
     tokens_in: int = 0
     tokens_out: int = 0
-    cost_usd: float = 0.0
+    cost_usd: float | None = Field(default=0.0, description="null when the model has no known price")
     calls: int = 0
 
 
@@ -55,7 +55,8 @@ class JobOut(BaseModel):
     tokens: int
     tokens_in: int
     tokens_out: int
-    cost_usd: float
+    cost_usd: float | None = Field(description="US dollars; null when a model without a known price was used "
+                                   "(set CODEGEN_MODEL_PRICES)")
     files_count: int
     verified: bool
     parent_id: str | None
@@ -70,12 +71,20 @@ def job_links(job_id: str) -> JobLinks:
                     download=f"/api/jobs/{job_id}/download")
 
 
+def known_cost(job: Job) -> float | None:
+    """The job's cost, or None when one of its calls used a model without a known price."""
+    if any(isinstance(agent, dict) and "cost_usd" in agent and agent["cost_usd"] is None
+           for agent in (job.usage or {}).values()):
+        return None
+    return float(job.cost_usd or 0.0)
+
+
 def job_out(job: Job) -> JobOut:
     return JobOut(
         id=job.id, name=job.name, template_id=job.template_id, status=job.status, progress=job.progress,
         current_agent=job.current_agent, created_at=job.created_at, started_at=job.started_at,
         finished_at=job.finished_at, duration_s=job.duration_s, error=job.error, tokens=job.tokens,
-        tokens_in=job.tokens_in, tokens_out=job.tokens_out, cost_usd=float(job.cost_usd or 0.0),
+        tokens_in=job.tokens_in, tokens_out=job.tokens_out, cost_usd=known_cost(job),
         files_count=job.files_count, verified=job.verified, parent_id=job.parent_id, team_id=job.team_id,
         request_id=job.request_id, usage=job.usage or {}, links=job_links(job.id),
     )

@@ -175,8 +175,10 @@ class JobState:
         return sum(int(u.get("tokens_in", 0)) + int(u.get("tokens_out", 0)) for u in self.usage.values())
 
     @property
-    def cost_usd(self) -> float:
-        return sum(float(u.get("cost_usd", 0.0)) for u in self.usage.values())
+    def cost_usd(self) -> float | None:
+        """None when a call used a model without a known price: the cost is unknown, not zero."""
+        costs = [u.get("cost_usd", 0.0) for u in self.usage.values()]
+        return None if any(c is None for c in costs) else sum(float(c) for c in costs)
 
     @property
     def failed_checks(self) -> list[dict[str, Any]]:
@@ -280,7 +282,8 @@ def _add_usage(usage: dict[str, dict[str, Any]], agent: str, data: dict[str, Any
     row = usage.setdefault(agent, dict.fromkeys(USAGE_KEYS, 0))
     row["tokens_in"] += int(data.get("tokens_in") or 0)
     row["tokens_out"] += int(data.get("tokens_out") or 0)
-    row["cost_usd"] += float(data.get("cost_usd") or 0.0)
+    cost = data.get("cost_usd", 0.0)
+    row["cost_usd"] = None if cost is None or row["cost_usd"] is None else row["cost_usd"] + float(cost or 0.0)
     row["calls"] += 1
 
 

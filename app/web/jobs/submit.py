@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 
 from app.generation.project_templates import all_templates
 from app.services.access import NotAllowed
-from app.services.jobs import JobLimitReached, submit_job
+from app.services.jobs import CostUnknown, JobLimitReached, submit_job
 from app.services.queues import QueueUnavailable
 from app.web.common import current_settings, error_page, get_redis, get_session, is_fragment_request, page_or_fragment
 from app.web.job_limits import creates_jobs, job_created, seconds_to_wait
@@ -64,7 +64,9 @@ def new():
         session = get_session()
         try:
             job = submit_job(session, get_redis(), job_request, current_user, request_id=request.headers.get(
-                "X-Request-ID"))
+                "X-Request-ID"), settings=current_settings())
+        except CostUnknown as exc:
+            form.add_error("max_cost_usd", str(exc)[:1].upper() + str(exc)[1:] + ".")
         except NotAllowed as exc:
             form.add_error("team_id", str(exc))
         except JobLimitReached as exc:
