@@ -154,3 +154,16 @@ def test_a_whole_fenced_answer_loses_its_fence(answer, expected):
 ])
 def test_an_answer_with_fences_inside_is_kept_whole(answer):
     assert strip_fences(answer) == answer
+
+
+def test_a_re_ask_never_echoes_a_huge_answer_back(llm_server):
+    llm_server.script(Reply(text="{" + "x" * 200_000, chunk_size=20_000), Reply(text='{"entities": [], "features": []}'))
+    ctx = PipelineContext(job_id="j", request={"template_id": "fastapi-backend", "name": "todo-api",
+                                               "description": "Tasks"}, provider=provider(llm_server),
+                          emit=lambda **e: None)
+
+    get_agent("planner").run(ctx)
+
+    re_ask = llm_server.requests[1]["messages"]
+    assert sum(len(m["content"]) for m in re_ask) < 30_000  # the first answer is quoted, not repeated in full
+    assert "more characters]" in re_ask[-2]["content"]
