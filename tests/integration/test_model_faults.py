@@ -157,7 +157,8 @@ def test_an_answer_with_fences_inside_is_kept_whole(answer):
 
 
 def test_a_re_ask_never_echoes_a_huge_answer_back(llm_server):
-    llm_server.script(Reply(text="{" + "x" * 200_000, chunk_size=20_000), Reply(text='{"entities": [], "features": []}'))
+    llm_server.script(Reply(text="{" + "x" * 200_000, chunk_size=20_000),
+                      Reply(text='{"entities": [], "features": []}'))
     ctx = PipelineContext(job_id="j", request={"template_id": "fastapi-backend", "name": "todo-api",
                                                "description": "Tasks"}, provider=provider(llm_server),
                           emit=lambda **e: None)

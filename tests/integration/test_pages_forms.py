@@ -45,7 +45,8 @@ def test_the_form_page_and_its_fragment(owner_client):
 
 def test_in_llm_mode_the_form_asks_for_the_model_and_a_cost_cap(settings, redis_conn, user_id, login):
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
-                      "provider": "openai", "openai_api_key": "sk-test"}, settings=settings)
+                      "provider": "openai", "openai_api_key": "sk-test",
+                      "model_prices": {"my-model": (0.1, 0.4)}}, settings=settings)
     client = login("owner@example.com", client=app.test_client())
     page = client.get("/jobs/new").get_data(as_text=True)
     assert 'name="model"' in page and 'placeholder="gpt-4o-mini"' in page and 'name="max_cost_usd"' in page
@@ -54,6 +55,11 @@ def test_in_llm_mode_the_form_asks_for_the_model_and_a_cost_cap(settings, redis_
     body = assert_fragment(response, '<form id="job-form"', status=422)
     assert 'id="max_cost_usd-error"' in body and "amount in US dollars" in body
     assert 'value="lots"' in body
+
+    unpriced = client.post("/jobs/new", data={**VALID, "model": "unpriced-model", "max_cost_usd": "0.25"},
+                           headers=HX)
+    body = assert_fragment(unpriced, '<form id="job-form"', status=422)
+    assert 'id="max_cost_usd-error"' in body and "no known price" in body and "CODEGEN_MODEL_PRICES" in body
 
     response = client.post("/jobs/new", data={**VALID, "model": "my-model", "max_cost_usd": "0.25"}, headers=HX)
     assert response.status_code == 201

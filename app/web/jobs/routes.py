@@ -17,7 +17,7 @@ from app.web.jobs.views import fragment_response, load_state, redirect_after_pos
 
 @bp.get("/")
 def index():
-    return render_template("jobs/gallery.html", templates=template_cards())
+    return render_template("jobs/gallery.html", project_templates=template_cards())
 
 
 @bp.get("/jobs")
@@ -33,7 +33,7 @@ def list_jobs():
     # A "load more" request appends rows; any other HTMX request (the filters) replaces the whole list.
     fragment = "jobs/_rows.html" if cursor else "jobs/_list.html"
     return page_or_fragment("jobs/list.html", fragment, jobs=page, status_filter=status, template_filter=template_id,
-                            cursor=cursor, statuses=STATUSES, templates=template_cards())
+                            cursor=cursor, statuses=STATUSES, project_templates=template_cards())
 
 
 @bp.get("/jobs/<job_id>")

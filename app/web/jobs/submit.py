@@ -38,7 +38,7 @@ def _llm_mode() -> bool:
 
 
 def _context(form: JobForm) -> dict[str, Any]:
-    return {"form": form, "templates": template_cards(), "llm": _llm_mode(), "teams": list(current_user.teams),
+    return {"form": form, "project_templates": template_cards(), "llm": _llm_mode(), "teams": list(current_user.teams),
             "default_model": current_settings().model}
 
 
