@@ -189,7 +189,7 @@ def test_a_model_that_edits_a_frozen_test_is_refused_and_never_verified():
         {"requirement": "R1", "path": "app/main.py", "action": "edit", "purpose": "hello"}]}, edits=tamper)
     ctx = context(provider)
 
-    with pytest.raises(PipelineError, match=r"could not be used after 3 tries: .*may only change app/main\.py"):
+    with pytest.raises(PipelineError, match=r"did not fit after 3 tries: .*may only change app/main\.py"):
         run_pipeline(ctx)
     assert "assert True" not in ctx.files.get(ACCEPTANCE, "") and not ctx.verified
 

@@ -193,30 +193,24 @@ class Agent(ABC):
         `validate` (optional) checks the parsed answer further and returns what the caller wants from it;
         a ValueError it raises is sent back to the model like a schema error."""
         assert task.schema is not None
-        messages = list(task.messages)
-        error = ""
-        for _attempt in range(JSON_ATTEMPTS):
-            text = self.ask(ctx, Task(task.agent, task.kind, messages, task.context, task.schema))
-            try:
-                value = task.schema.model_validate_json(_json_part(text))
-                return validate(value) if validate else value
-            except ValidationError as exc:
-                error = describe_errors(exc)
-            except ValueError as exc:  # the agent's own checks of the answer (validate_answer)
-                error = str(exc)
-            self.emit(ctx, "log", "retrying", f"the model's answer did not fit ({_short(error, 300)}); asking again")
-            messages = [*task.messages, {"role": "assistant", "content": _short(text, QUOTE_LIMIT)},
-                        {"role": "user", "content": f"That answer did not fit: {_short(error, 1500)}. Answer again "
-                         "with only the corrected JSON object, no prose and no code fences."}]
-        raise ProviderError(f"the model gave no valid JSON for the {task.kind} after {JSON_ATTEMPTS} tries: {error}")
+        schema = task.schema
+
+        def accept(text: str) -> Any:
+            value = schema.model_validate_json(_json_part(text))
+            return validate(value) if validate else value
+
+        return ask_until_valid(self, ctx, task, accept, attempts=JSON_ATTEMPTS,
+                               again="Answer again with only the corrected JSON object, no prose and no code fences.")
 
 
 EDIT_ATTEMPTS = 3
 
 
 def ask_until_valid(agent: Agent, ctx: PipelineContext, task: Task, accept: Callable[[str], Any],
-                    attempts: int = EDIT_ATTEMPTS) -> Any:
-    """Ask, and re-ask with the reason while `accept(answer)` raises ValueError (EditError is one), `attempts` times."""
+                    attempts: int = EDIT_ATTEMPTS,
+                    again: str = "Answer again, in the same format, with the problem fixed.") -> Any:
+    """Ask, and re-ask with the reason while `accept(answer)` raises ValueError (a pydantic ValidationError or an
+    EditError is one), at most `attempts` times; the re-ask quotes the answer it corrects, never all of it."""
     messages = list(task.messages)
     error = ""
     for _attempt in range(attempts):
@@ -224,12 +218,11 @@ def ask_until_valid(agent: Agent, ctx: PipelineContext, task: Task, accept: Call
         try:
             return accept(text)
         except ValueError as exc:
-            error = str(exc)
-        agent.emit(ctx, "log", "retrying", f"the answer could not be used ({_short(error, 300)}); asking again")
+            error = describe_errors(exc) if isinstance(exc, ValidationError) else str(exc)
+        agent.emit(ctx, "log", "retrying", f"the model's answer did not fit ({_short(error, 300)}); asking again")
         messages = [*task.messages, {"role": "assistant", "content": _short(text, QUOTE_LIMIT)},
-                    {"role": "user", "content": f"That answer could not be used: {_short(error, 1500)}. "
-                     "Answer again, in the same format, with the problem fixed."}]
-    raise PipelineError(f"the {task.kind} answer could not be used after {attempts} tries: {_short(error, 300)}")
+                    {"role": "user", "content": f"That answer did not fit: {_short(error, 1500)}. {again}"}]
+    raise PipelineError(f"the model's {task.kind} answer did not fit after {attempts} tries: {_short(error, 300)}")
 
 
 def strip_fences(text: str) -> str:
