@@ -21,7 +21,7 @@ HARNESS_NAMES = frozenset({"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", 
                            "vite.config.mts", "vitest.workspace.ts"})
 TEST_RUNNER_MODULES = ("pytest", "_pytest", "pluggy", "vitest")
 _TS_TEST = re.compile(r"\.(test|spec)\.[cm]?[jt]sx?$")
-_TS_CASE = re.compile(r"""\b(?:it|test)(?:\.each\([^)]*\))?\(\s*(['"`])((?:(?!\1).)+)\1""")
+_TS_CASE = re.compile(r"""(?<![.\w])(?:it|test)(\.each\([^)]*\))?\(\s*(['"`])((?:(?!\2).)+)\2""")
 
 
 def is_test_path(path: str) -> bool:
@@ -85,7 +85,8 @@ def defined_tests(path: str, content: str) -> list[str]:
                 names += [f"{node.name}::{m.name}" for m in node.body
                           if isinstance(m, ast.FunctionDef | ast.AsyncFunctionDef) and m.name.startswith("test")]
         return names
-    return [match.group(2) for match in _TS_CASE.finditer(content)]
+    # A table test (it.each) runs once per row under titles made at run time: it is counted, not matched by name.
+    return [("${each} " if match.group(1) else "") + match.group(3) for match in _TS_CASE.finditer(content)]
 
 
 def frozen_problems(suite: FrozenSuite, files: dict[str, str], cases: list[dict[str, str]]) -> list[str]:

@@ -68,3 +68,14 @@ def test_changing_the_test_script_is_a_problem():
     cases = [passed("test_one"), passed("test_two"), passed("test_three")]
     assert frozen_problems(suite(), files, cases) == [
         "the scripts of package.json were changed (they decide which tests run)"]
+
+
+def test_typescript_titles_ignore_regex_tests_and_count_table_tests():
+    source = 'const ok = /x/.test("abc");\nit("real", () => {});\nit.each([1, 2])("adds %s", (n) => {});\n'
+    assert defined_tests("src/a.test.ts", source) == ["real", "${each} adds %s"]
+    frozen = FrozenSuite()
+    frozen.freeze({"src/a.test.ts": source}, ["src/a.test.ts"])
+    ran = [passed("real", "src/a.test.ts"), passed("adds 1", "src/a.test.ts"), passed("adds 2", "src/a.test.ts")]
+    assert frozen_problems(frozen, {"src/a.test.ts": source}, ran) == []
+    assert frozen_problems(frozen, {"src/a.test.ts": source}, ran[:1]) == [
+        "frozen tests of src/a.test.ts: 2 defined, 1 ran"]
