@@ -18,6 +18,10 @@ from app.generation.sandbox.unisolated import host_env, link_tree, run_unisolate
 CHECK_LIMITS = Limits(wall_s=300, cpu_s=600, memory_mb=2048, processes=256, file_mb=256, disk_mb=1024, tmp_mb=256)
 REPORTS = ".codegen-reports"  # inside the project's private copy: the only place a check can write
 
+# A package in requirements.txt may declare a pytest plugin (an entry point pytest would load by itself) that
+# rewrites how tests are reported: only plugins the project names explicitly (-p, conftest.py) may load.
+NO_PLUGIN_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
 Log = Callable[[str, str], None]  # (status, message): "installing" / "running" steps as they start
 
 
@@ -69,8 +73,8 @@ class _Site:
     def python(self, env_dir: Path, args: Sequence[str], root: str) -> RunResult:
         if self.isolated:
             binds, env = python_mounts(env_dir)
-            return self.run(["python", *args], root, {**env, "CI": "true"}, binds)
-        env = host_env(self.home, [env_dir / "bin"], VIRTUAL_ENV=str(env_dir))
+            return self.run(["python", *args], root, {**env, "CI": "true", **NO_PLUGIN_AUTOLOAD}, binds)
+        env = host_env(self.home, [env_dir / "bin"], VIRTUAL_ENV=str(env_dir), **NO_PLUGIN_AUTOLOAD)
         return self.run([str(env_dir / "bin" / "python"), *args], root, env)
 
     def npm(self, deps_dir: Path, args: Sequence[str], root: str) -> RunResult:
