@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from app.generation.frozen import is_harness_path, is_test_path
 from app.generation.paths import UnsafePath, check_unique, safe_relative_path
 
 SEARCH, DIVIDER, REPLACE = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
@@ -67,8 +68,11 @@ def parse_edits(answer: str) -> list[Edit]:
     return edits
 
 
-def apply_edits(files: dict[str, str], edits: list[Edit], protected: frozenset[str] = frozenset()) -> dict[str, str]:
-    """The changed files (path → new content) after every edit, or EditError; `files` is not modified."""
+def apply_edits(files: dict[str, str], edits: list[Edit], protected: frozenset[str] = frozenset(),
+                code_only: bool = False) -> dict[str, str]:
+    """The changed files (path → new content) after every edit, or EditError; `files` is not modified.
+
+    `code_only` refuses every test and test setting, existing or new: only the test designer writes tests."""
     changed: dict[str, str] = {}
     for number, edit in enumerate(edits, start=1):
         where = f"block {number} ({edit.path})"
@@ -78,6 +82,8 @@ def apply_edits(files: dict[str, str], edits: list[Edit], protected: frozenset[s
             raise EditError(f"{where}: {exc}") from None
         if path in protected:
             raise EditError(f"{where}: {path} is a frozen test or test setting; it may not change")
+        if code_only and (is_test_path(path) or is_harness_path(path)):
+            raise EditError(f"{where}: {path} is a test or a test setting; fix the code, not the tests")
         current = changed.get(path, files.get(path))
         if not edit.search.strip():
             if current is not None and current.strip():

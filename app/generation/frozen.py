@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 # Files that decide which tests run and how their outcomes are counted: frozen along with the tests.
-HARNESS_NAMES = frozenset({"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "vitest.config.ts",
+HARNESS_NAMES = frozenset({"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml",
+                           "sitecustomize.py", "usercustomize.py", "vitest.config.ts",
                            "vitest.config.js", "vitest.config.mts", "vite.config.ts", "vite.config.js",
                            "vite.config.mts", "vitest.workspace.ts"})
 TEST_RUNNER_MODULES = ("pytest", "_pytest", "pluggy", "vitest")
@@ -34,7 +35,9 @@ def is_test_path(path: str) -> bool:
 
 
 def is_harness_path(path: str) -> bool:
-    return PurePosixPath(path).name in HARNESS_NAMES
+    """Test settings and interpreter start-up hooks: whoever writes them decides what the tests report."""
+    name = PurePosixPath(path).name
+    return name in HARNESS_NAMES or name.endswith(".pth")
 
 
 def digest(content: str) -> str:

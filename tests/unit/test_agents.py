@@ -90,7 +90,7 @@ def test_a_model_planner_keeps_what_was_given_and_adds_what_the_description_need
 
 
 def test_the_planner_asks_again_with_every_error_of_its_answer():
-    bad = {"entities": [{"name": "Invoice", "fields": [{"name": "total", "type": "money"}, {"name": "class"}]}],
+    bad = {"entities": [{"name": "Invoice", "fields": [{"name": "total", "type": "money"}, {"name": "123"}]}],
            "requirements": [{"id": "R1", "title": "x", "acceptance": []}]}
     good = {"entities": [{"name": "Invoice", "fields": [{"name": "total", "type": "float"}]}]}
     provider = model(plan=[bad, good])
@@ -101,7 +101,7 @@ def test_the_planner_asks_again_with_every_error_of_its_answer():
     assert [e.name for e in ctx.spec.entities] == ["Invoice"]
     correction = provider.calls[1].messages[-1]["content"]
     assert "entities.0.fields.0.type" in correction and "'money'" not in correction.split("type:")[0]
-    assert "reserved word" in correction and "requirements.0.title" in correction
+    assert "must start with a letter" in correction and "requirements.0.title" in correction
 
 
 @pytest.mark.parametrize(
@@ -109,8 +109,8 @@ def test_the_planner_asks_again_with_every_error_of_its_answer():
     [
         ({"template_id": "vue-app", "name": "x"}, "unknown project template 'vue-app'"),
         ({"template_id": "react-app", "name": ""}, "name"),
-        ({"template_id": "react-app", "name": "x", "entities": [{"name": "Task", "fields": [{"name": "class"}]}]},
-         "entities.0.fields.0.name: field name 'class' is a reserved word"),
+        ({"template_id": "react-app", "name": "x", "entities": [{"name": "Task", "fields": [{"name": "123"}]}]},
+         "entities.0.fields.0.name: field name '123' must start with a letter"),
     ],
 )
 def test_a_bad_request_stops_the_planner_with_the_field_named(request_, message):

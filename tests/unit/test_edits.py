@@ -77,3 +77,12 @@ def test_replacing_any_unique_line_run_with_itself_changes_nothing(lines, data):
     end = data.draw(st.integers(start + 1, len(numbered)))
     run = "\n".join(numbered[start:end])
     assert apply_edits(files, parse_edits(block("f.txt", run, run)))["f.txt"] == files["f.txt"]
+
+
+@pytest.mark.parametrize("path", ["conftest.py", "app/conftest.py", "tests/test_more.py", "pytest.ini", "setup.cfg",
+                                  "pyproject.toml", "sitecustomize.py", "app/evil.pth", "src/extra.test.tsx",
+                                  "vitest.config.ts"])
+def test_code_edits_may_not_write_any_test_or_test_setting(path):
+    with pytest.raises(EditError, match="fix the code, not the tests"):
+        apply_edits(FILES, parse_edits(block(path, "", "x = 1")), code_only=True)
+    assert apply_edits(FILES, parse_edits(block(path, "", "x = 1")))  # the test designer may write tests

@@ -116,7 +116,7 @@ class Coder(Agent):
             if stray:
                 raise ValueError(f"this answer may only change {path}; other files ({', '.join(stray)}) have "
                                  "their own planned changes")
-            return apply_edits(files, edits, protected=ctx.frozen.protected)[path]
+            return apply_edits(files, edits, protected=ctx.frozen.protected, code_only=True)[path]
 
         return ask_until_valid(self, ctx, task, accept)
 

@@ -52,7 +52,7 @@ def repair(agent: Agent, ctx: PipelineContext, problems: str, store: Callable[[P
         key = " ".join(answer.split())
         if key in ctx.repair_answers:  # not a ValueError: asking again would only buy the same answer
             raise PipelineError(f"no progress: repair round {ctx.repair_round} repeated an earlier answer")
-        changed = apply_edits(ctx.files, parse_edits(answer), protected=ctx.frozen.protected)
+        changed = apply_edits(ctx.files, parse_edits(answer), protected=ctx.frozen.protected, code_only=True)
         return key, {p: c for p, c in changed.items() if ctx.files.get(p) != c}
 
     key, changed = ask_until_valid(agent, ctx, task, accept)
