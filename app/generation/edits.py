@@ -106,8 +106,9 @@ def _replace_once(content: str, edit: Edit, where: str) -> str:
     replace = edit.replace.splitlines()
     for normalise in (str.rstrip, str.strip):
         wanted = [normalise(line) for line in search]
+        normal = [normalise(line) for line in lines]  # once per pass: a window is compared only where it can start
         starts = [i for i in range(len(lines) - len(search) + 1)
-                  if [normalise(line) for line in lines[i:i + len(search)]] == wanted
+                  if normal[i] == wanted[0] and normal[i:i + len(search)] == wanted
                   and (normalise is str.rstrip or _uniform_shift(search, lines[i:i + len(search)]) is not None)]
         if len(starts) > 1:
             raise EditError(f"{where}: SEARCH matches {len(starts)} places; quote more lines so it matches one")

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 # Files that decide which tests run and how their outcomes are counted: frozen along with the tests.
-HARNESS_NAMES = frozenset({"conftest.py", "pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml",
-                           "sitecustomize.py", "usercustomize.py", "vitest.config.ts",
+HARNESS_NAMES = frozenset({"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml",
+                           "sitecustomize.py", "usercustomize.py", ".npmrc", "vitest.config.ts",
                            "vitest.config.js", "vitest.config.mts", "vite.config.ts", "vite.config.js",
                            "vite.config.mts", "vitest.workspace.ts"})
 TEST_RUNNER_MODULES = ("pytest", "_pytest", "pluggy", "vitest")
@@ -34,10 +34,13 @@ def is_test_path(path: str) -> bool:
     return bool(_TS_TEST.search(name)) or "test" in pure.parts[:-1] or "__tests__" in pure.parts[:-1]
 
 
+_RUNNER_CONFIG = re.compile(r"^\.?(vite|vitest)\.(config|workspace)\.[cm]?[jt]s$")
+
+
 def is_harness_path(path: str) -> bool:
     """Test settings and interpreter start-up hooks: whoever writes them decides what the tests report."""
     name = PurePosixPath(path).name
-    return name in HARNESS_NAMES or name.endswith(".pth")
+    return name in HARNESS_NAMES or name.endswith(".pth") or bool(_RUNNER_CONFIG.match(name))
 
 
 def digest(content: str) -> str:
@@ -92,11 +95,14 @@ def defined_tests(path: str, content: str) -> list[str]:
     return [("${each} " if match.group(1) else "") + match.group(3) for match in _TS_CASE.finditer(content)]
 
 
-def frozen_problems(suite: FrozenSuite, files: dict[str, str], cases: list[dict[str, str]]) -> list[str]:
+def frozen_problems(suite: FrozenSuite, files: dict[str, str], cases: list[dict[str, str]],
+                    ran_roots: Iterable[str] | None = None) -> list[str]:
     """Why the frozen tests do not vouch for this project; empty when every one is intact, ran and passed.
 
-    `cases` are the test cases the checks reported: {"file", "name", "outcome", "message"}."""
-    problems: list[str] = []
+    `cases` are the test cases the checks reported: {"file", "name", "outcome", "message"}; `ran_roots` are the
+    folders whose checks ran (a frozen test under a check that was skipped cannot have run, and says nothing)."""
+    problems = [f"test or test setting {path} was added after the tests were frozen"
+                for path in sorted(files) if (is_test_path(path) or is_harness_path(path)) and path not in suite.files]
     for path, expected in sorted(suite.files.items()):
         if path not in files:
             problems.append(f"frozen file {path} was deleted")
@@ -108,7 +114,10 @@ def frozen_problems(suite: FrozenSuite, files: dict[str, str], cases: list[dict[
     by_file: dict[str, list[dict[str, str]]] = {}
     for case in cases:
         by_file.setdefault(case.get("file", ""), []).append(case)
+    roots = None if ran_roots is None else [r.strip("/") for r in ran_roots]
     for path, names in sorted(suite.cases.items()):
+        if roots is not None and not any(r in ("", ".") or path.startswith(r + "/") for r in roots):
+            continue
         ran = by_file.get(path, [])
         problems += [f"frozen test {path}::{case.get('name')} {case.get('outcome')}{_first_line(case)}"
                      for case in ran if case.get("outcome") != "passed"]
@@ -128,10 +137,10 @@ def _first_line(case: dict[str, str]) -> str:
 
 
 def _same_test(reported: str, defined: str) -> bool:
-    # pytest reports a parametrised test as name[param] and a method by its own name; vitest as "suite > title".
-    reported = reported.split("[", 1)[0]
-    return reported == defined or reported.endswith(("::" + defined, " > " + defined, " " + defined)) \
-        or reported == defined.split("::")[-1]
+    # pytest reports a parametrised test as name[param]; everything else must match exactly.
+    if reported.endswith("]") and "[" in reported:
+        reported = reported[:reported.index("[")]
+    return reported == defined
 
 
 def _scripts(package_json: str) -> dict[str, object]:

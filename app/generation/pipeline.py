@@ -56,7 +56,9 @@ def run_pipeline(ctx: PipelineContext) -> None:
             ran = [c for c in ctx.checks if not c.skipped]
             if ran:
                 cases = [case for check in ran for case in getattr(check, "cases", [])]
-                ctx.frozen_problems = frozen_problems(ctx.frozen, ctx.files, cases)
+                roots = [check.root for check, result in zip(ctx.template.checks, ctx.checks, strict=False)
+                         if not result.skipped]
+                ctx.frozen_problems = frozen_problems(ctx.frozen, ctx.files, cases, ran_roots=roots)
         problems = problems_of(ctx)
         if not problems:
             ctx.check_cancelled()  # a cancel that arrived during the last check still wins

@@ -240,6 +240,24 @@ def test_a_repair_that_repeats_itself_ends_the_loop():
     assert len([c for c in provider.calls if c.kind == "repair"]) == 3
 
 
+@pytest.mark.parametrize(("bad", "reason"), [
+    (block("README.MD", "", "# shouting"), "duplicates"),
+    (block("app/main.py/evil.py", "", "x = 1"), "both a file and a folder"),
+])
+def test_a_repair_that_collides_with_a_path_is_refused_and_asked_again(bad, reason):
+    fix = block("app/hello.py", "def hello(:", "def hello():\n    return True")
+    provider = model(plan={"requirements": [REQUIREMENT]}, edits=block("app/hello.py", "", "def hello(:"),
+                     repairs=[bad, fix])
+    ctx = context(provider)
+
+    run_pipeline(ctx)
+
+    asked = [c for c in provider.calls if c.kind == "repair"]
+    assert len(asked) == 2 and reason in asked[1].messages[-1]["content"]
+    assert "README.MD" not in ctx.files and "app/main.py/evil.py" not in ctx.files
+    assert ctx.files["app/hello.py"] == "def hello():\n    return True\n"
+
+
 def test_offline_never_repairs_it_reports():
     provider = make_provider("offline")
     ctx = context(provider)
@@ -290,3 +308,23 @@ def test_a_cancel_during_the_last_check_still_cancels():
 
     with pytest.raises(JobCancelled):
         run_pipeline(ctx)
+
+
+@pytest.mark.parametrize(("path", "code"), [
+    ("app/hello.py", "import sys\nrunner = sys.modules.get('_pytest.runner')\n"),
+    ("app/hello.py", "import os, atexit\natexit.register(lambda: os._exit(0))\n"),
+    ("app/hello.py", "if True:\n    import _pytest.runner\n"),
+    ("app/hello.py", "x = __import__('py' + 'test')\n"),
+    ("src/totals.ts", "if (import.meta.env.MODE === 'test') { import('vitest').then(() => 1); }\n"),
+])
+def test_model_written_code_that_reaches_the_test_runner_is_an_error(path, code):
+    ctx = context(make_provider("offline"))
+    for name in ("planner", "architect", "coder"):
+        get_agent(name).run(ctx)
+    ctx.files[path] = code
+
+    get_agent("reviewer").run(ctx)
+
+    errors = [f for f in ctx.findings if f.path == path and f.severity == "error"]
+    assert errors and "only tests may touch the test runner" in errors[0].message
+    assert not [f for f in ctx.findings if f.path != path]  # the scaffold itself passes the guard

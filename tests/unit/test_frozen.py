@@ -41,7 +41,7 @@ def test_defined_tests_of_python_and_typescript():
 
 
 def test_an_intact_suite_that_passed_has_no_problem():
-    cases = [passed("test_one"), passed("test_two[1]"), passed("test_two[2]"), passed("test_three")]
+    cases = [passed("test_one"), passed("test_two[1]"), passed("test_two[2]"), passed("TestThings::test_three")]
     assert frozen_problems(suite(), FILES, cases) == []
 
 
@@ -57,15 +57,15 @@ def test_a_changed_a_deleted_and_a_missing_test_are_each_named():
 
 def test_a_skipped_or_failed_frozen_test_is_a_problem():
     cases = [passed("test_one"), passed("test_two[1]"), {**passed("test_two[2]"), "outcome": "skipped"},
-             {**passed("test_three"), "outcome": "failed", "message": "AssertionError: 1 != 2\nmore"}]
+             {**passed("TestThings::test_three"), "outcome": "failed", "message": "AssertionError: 1 != 2\nmore"}]
     problems = frozen_problems(suite(), FILES, cases)
     assert problems == ["frozen test tests/test_a.py::test_two[2] skipped",
-                        "frozen test tests/test_a.py::test_three failed: AssertionError: 1 != 2"]
+                        "frozen test tests/test_a.py::TestThings::test_three failed: AssertionError: 1 != 2"]
 
 
 def test_changing_the_test_script_is_a_problem():
     files = {**FILES, "package.json": '{"scripts": {"test": "echo ok"}}'}
-    cases = [passed("test_one"), passed("test_two"), passed("test_three")]
+    cases = [passed("test_one"), passed("test_two"), passed("TestThings::test_three")]
     assert frozen_problems(suite(), files, cases) == [
         "the scripts of package.json were changed (they decide which tests run)"]
 
@@ -79,3 +79,27 @@ def test_typescript_titles_ignore_regex_tests_and_count_table_tests():
     assert frozen_problems(frozen, {"src/a.test.ts": source}, ran) == []
     assert frozen_problems(frozen, {"src/a.test.ts": source}, ran[:1]) == [
         "frozen tests of src/a.test.ts: 2 defined, 1 ran"]
+
+
+def test_a_test_or_test_setting_added_after_freezing_is_a_problem():
+    cases = [passed("test_one"), passed("test_two"), passed("TestThings::test_three")]
+    for added in ("conftest.py", "tests/test_zzz.py", "frontend/vitest.config.mjs", "app/x.pth", ".npmrc"):
+        assert frozen_problems(suite(), {**FILES, added: "x"}, cases) == [
+            f"test or test setting {added} was added after the tests were frozen"]
+
+
+def test_one_test_cannot_stand_in_for_another_with_a_similar_name():
+    frozen = FrozenSuite()
+    source = 'it("adds", () => {});\nit("never adds", () => {});\n'
+    frozen.freeze({"src/a.test.ts": source}, ["src/a.test.ts"])
+    assert frozen_problems(frozen, {"src/a.test.ts": source}, [passed("never adds", "src/a.test.ts")]) == [
+        "frozen test src/a.test.ts::adds did not run"]
+
+
+def test_frozen_tests_under_a_check_that_did_not_run_say_nothing():
+    frozen = FrozenSuite()
+    files = {"frontend/src/a.test.ts": 'it("x", () => {});', "backend/tests/test_a.py": "def test_a(): pass\n"}
+    frozen.freeze_tests_of(files)
+    ran = [passed("test_a", "backend/tests/test_a.py")]
+    assert frozen_problems(frozen, files, ran, ran_roots=["backend"]) == []
+    assert frozen_problems(frozen, files, ran) == ["frozen test frontend/src/a.test.ts::x did not run"]

@@ -7,6 +7,7 @@ reported and skipped — it never fails a job.
 
 from __future__ import annotations
 
+import ast
 import re
 from typing import Literal
 
@@ -14,13 +15,12 @@ from pydantic import BaseModel, Field
 
 from app.generation.agents import register_agent
 from app.generation.agents.base import Agent, Finding, PipelineContext, PipelineError, schema_prompt
-from app.generation.frozen import TEST_RUNNER_MODULES, is_test_path
+from app.generation.frozen import TEST_RUNNER_MODULES, is_harness_path, is_test_path
 from app.generation.paths import UnsafePath, check_unique
 from app.generation.providers import ProviderError, Task
 from app.generation.static_checks import check_files
 
 REVIEW_CHAR_BUDGET = 24_000
-_RUNNER_IMPORT = re.compile(rf"^\s*(?:from|import)\s+({'|'.join(TEST_RUNNER_MODULES)})\b", re.M)
 
 
 class ReviewFinding(BaseModel):
@@ -43,7 +43,7 @@ class Reviewer(Agent):
         self.emit(ctx, "agent", "started", f"Checking {len(ctx.files)} files")
         roots = [c.root for c in ctx.template.checks if c.kind == "python"]
         ctx.findings = [Finding(path, "error", problem) for path, problem in check_files(ctx.files, roots)]
-        ctx.findings += _test_runner_guards(ctx.files)
+        ctx.findings += _test_runner_guards(ctx)
         try:
             check_unique(list(ctx.files))
         except UnsafePath as exc:
@@ -83,8 +83,50 @@ class Reviewer(Agent):
         return [Finding(f.path[:240], f.severity, f.message[:500], source="llm") for f in answer.findings[:10]]
 
 
-def _test_runner_guards(files: dict[str, str]) -> list[Finding]:
-    """Code outside the tests may not import the test runner: it could change what the frozen tests report."""
-    return [Finding(path, "error", f"imports the test runner ({match.group(1)}); only tests may")
-            for path, content in files.items()
-            if not is_test_path(path) and path.endswith(".py") and (match := _RUNNER_IMPORT.search(content))]
+def _test_runner_guards(ctx: PipelineContext) -> list[Finding]:
+    """Code a model wrote may not reach the test runner: it runs in the same process and could forge what the
+    frozen tests report. Static checks catch the ways an honest or careless model would; a model bent on
+    cheating in-process cannot be stopped by reading its code (docs/security.md says so)."""
+    findings = []
+    for path, content in ctx.files.items():
+        if is_test_path(path) or is_harness_path(path) or ctx.scaffold.get(path) == content:
+            continue
+        reason = _python_reach(content) if path.endswith(".py") else \
+            _script_reach(content) if path.endswith((".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs")) else None
+        if reason:
+            findings.append(Finding(path, "error", f"{reason}; only tests may touch the test runner"))
+    return findings
+
+
+_RUNNER_MODULES = frozenset({*TEST_RUNNER_MODULES, "atexit", "importlib"})
+_DYNAMIC = frozenset({"__import__", "import_module", "_exit", "modules"})
+
+
+def _python_reach(source: str) -> str | None:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None  # the static checks report it
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else [a.name for a in node.names]
+            hit = next((n for n in names if n.split(".")[0] in _RUNNER_MODULES), None)
+            if hit:
+                return f"imports {hit}"
+        elif isinstance(node, ast.Name | ast.Attribute):
+            name = node.id if isinstance(node, ast.Name) else node.attr
+            if name in _DYNAMIC:
+                return f"uses {name} (dynamic imports and sys.modules are not allowed in generated code)"
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and any(
+                marker in node.value for marker in ("_pytest", "pytest", "junit", ".codegen-reports")):
+            return f"names the test runner or its report ({node.value[:40]!r})"
+    return None
+
+
+_SCRIPT_REACH = re.compile(r"""from\s+["']vitest|import\(\s*["']vitest|import\.meta\.vitest|__vitest|"""
+                           r"""\bimport\(\s*[^"'`\s)]|process\.(?:on|exit|once)\b|MODE\s*===?\s*["']test""")
+
+
+def _script_reach(source: str) -> str | None:
+    match = _SCRIPT_REACH.search(source)
+    return f"reaches the test runner ({match.group(0)!r})" if match else None

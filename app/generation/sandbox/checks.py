@@ -13,6 +13,7 @@ from app.generation.project_templates import Check
 from app.generation.sandbox.dependencies import DependencyCache, node_mounts, python_mounts
 from app.generation.sandbox.isolation import RW_INSIDE, Limits, RunResult, probe, read_output, run_isolated
 from app.generation.sandbox.reports import junit_results, vitest_results
+from app.generation.sandbox.specs import package_json_problem, requirements_problem
 from app.generation.sandbox.unisolated import host_env, link_tree, run_unisolated
 
 CHECK_LIMITS = Limits(wall_s=300, cpu_s=600, memory_mb=2048, processes=256, file_mb=256, disk_mb=1024, tmp_mb=256)
@@ -133,6 +134,8 @@ def _python(site: _Site, check: Check, cache: DependencyCache, log: Log) -> Chec
     requirements = _read_text(site, f"{root}/requirements.txt")
     if requirements is None:
         return _failed(name, f"{root}/requirements.txt is missing")
+    if problem := requirements_problem(requirements):
+        return _failed(name, f"{root}/{problem}")
     log("installing", f"Preparing a Python environment from {root}/requirements.txt")
     env_dir, install = cache.python_env(requirements)
     if env_dir is None:
@@ -156,6 +159,8 @@ def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckR
     package_json = _read_text(site, f"{root}/package.json")
     if package_json is None:
         return _failed(name, f"{root}/package.json is missing")
+    if problem := package_json_problem(package_json):
+        return _failed(name, f"{root}/{problem}")
     log("installing", f"Preparing node_modules from {root}/package.json")
     deps_dir, install = cache.node_modules(package_json, _read_text(site, f"{root}/package-lock.json"))
     if deps_dir is None:

@@ -50,8 +50,11 @@ def _junit_case(case: ET.Element, root: str) -> Case:
             break
     classname = case.get("classname", "")
     file = case.get("file") or _module_file(classname)
-    return {"file": _project_path(root, file) if file else "", "name": case.get("name", ""),
-            "outcome": outcome, "message": message}
+    # A method is named with its class (TestLogin::test_ok), as the frozen suite names it: one class's test
+    # cannot stand in for another's.
+    classes = [part for part in classname.split(".") if part[:1].isupper()]
+    name = "::".join([*classes, case.get("name", "")])
+    return {"file": _project_path(root, file) if file else "", "name": name, "outcome": outcome, "message": message}
 
 
 def _module_file(classname: str) -> str:
@@ -85,7 +88,8 @@ def vitest_results(data: bytes | None, root: str, inside_root: str) -> tuple[int
             status = str(assertion.get("status", ""))
             outcome = {"passed": "passed", "failed": "failed"}.get(status, "skipped")
             messages = assertion.get("failureMessages") or []
-            cases.append({"file": file, "name": str(assertion.get("fullName") or assertion.get("title", "")),
+            # The title alone, as the frozen suite reads it from the test file's it()/test() calls.
+            cases.append({"file": file, "name": str(assertion.get("title") or assertion.get("fullName", "")),
                           "outcome": outcome,
                           "message": _first_lines(str(messages[0])) if messages and outcome == "failed" else ""})
     return _int(report.get("numPassedTests")), _int(report.get("numFailedTests")), cases
