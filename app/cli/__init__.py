@@ -61,6 +61,16 @@ def worker(burst: bool, name: str | None) -> None:
     run_worker(settings, burst=burst, name=name)
 
 
+@main.command("warm-envs")
+def warm_envs() -> None:
+    """Prepare the dependency environments of every project template (`codegen up` runs this at start)."""
+    from app.generation.warmup import warm_environments
+
+    settings = _settings()
+    ready = warm_environments(settings.instance_path / "cache" / "envs", log=lambda message: click.echo(message))
+    click.echo(f"{ready} dependency environment(s) ready")
+
+
 def _require_redis(settings: Settings) -> None:
     import redis
 

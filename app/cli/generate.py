@@ -24,7 +24,7 @@ def parse_entity(text: str) -> dict[str, Any]:
         field_name, _, field_type = item.strip().partition(":")
         field_type = field_type.strip() or "str"
         required = not field_type.endswith("?")
-        field_type = field_type.rstrip("?")
+        field_type = field_type.rstrip("?").strip() or "str"  # "float ?" is "float?", "?" is "str?"
         if field_type not in FIELD_TYPES:
             raise click.BadParameter(f"{text!r}: field {field_name!r} has type {field_type!r}; "
                                      f"use one of {', '.join(FIELD_TYPES)}")

@@ -5,9 +5,10 @@ The OpenAPI document is generated from these same models, so the two cannot drif
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.generation.project_templates.spec import EntityList, EntitySpec, Feature, FieldSpec, ProjectName, TemplateId
 
@@ -63,10 +64,25 @@ class SetFeature(BaseModel):
 Change = AddEntity | AddField | RemoveEntity | SetFeature
 
 
+# Python's whitespace (str.strip), spelled out so that JSON Schema's regular expressions read it the same way.
+_BLANK = r"\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NOT_BLANK = f"[^{_BLANK}]"
+
+
 class ImproveRequest(BaseModel):
     """A further round on a finished job: structured changes, and/or an instruction for the model."""
 
-    model_config = ConfigDict(extra="forbid")
+    # The document says what the check below refuses: no change and a blank instruction.
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["changes"], "properties": {"changes": {"minItems": 1}}},
+        {"required": ["instruction"], "properties": {"instruction": {"pattern": NOT_BLANK}}},
+    ]})
 
     instruction: str = Field(default="", max_length=4000)
     changes: list[Change] = Field(default_factory=list, max_length=50)
+
+    @model_validator(mode="after")
+    def _something_to_do(self) -> ImproveRequest:
+        if not self.changes and not re.search(NOT_BLANK, self.instruction):
+            raise ValueError("give at least one change or an instruction")
+        return self

@@ -30,6 +30,8 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised when the person signs out: every session cookie issued before then stops working.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     teams: Mapped[list[Team]] = relationship(secondary=team_members, back_populates="members")
     api_keys: Mapped[list[ApiKey]] = relationship(back_populates="user", cascade="all, delete-orphan")
@@ -43,12 +45,14 @@ class User(Base):
     is_anonymous = False
 
     def get_id(self) -> str:
-        # A password change ends every other session: the id carries a fingerprint of the hash.
+        # A password change or a sign-out ends every other session: the id carries a fingerprint of the hash
+        # and of the session version, which the server checks on each request.
         return f"{self.id}:{self.session_fingerprint}"
 
     @property
     def session_fingerprint(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:12]
+        material = self.password_hash if not self.session_version else f"{self.password_hash}\n{self.session_version}"
+        return hashlib.sha256(material.encode()).hexdigest()[:12]
 
 
 class Team(Base):

@@ -37,6 +37,8 @@ FLUSH_INTERVAL_S = 2.0
 # A process that stops refreshing its WebSocket count (it died) drops out of the sum after this long.
 WS_COUNT_TTL_S = 15
 SEP = "\t"
+# The WebSocket routes (app/web/realtime.py, app/web/jobs/live.py), as the gauge labels them.
+WS_ENDPOINTS = ("/ws", "/ws/jobs")
 
 
 def _bucket(buckets: tuple[float, ...], seconds: float) -> str:
@@ -224,8 +226,10 @@ class SharedCollector(Collector):
     def _sockets(self) -> Iterable[Any]:
         gauge = GaugeMetricFamily("codegen_websocket_connections", "Open WebSocket connections, all processes",
                                   labels=("endpoint",))
-        for endpoint, count in sorted(websocket_counts(self.connection).items()):
-            gauge.add_metric([endpoint], count)
+        # Every socket endpoint reads a number, 0 included: a series that vanishes at zero looks like missing data.
+        counts = websocket_counts(self.connection)
+        for endpoint in sorted(set(WS_ENDPOINTS) | set(counts)):
+            gauge.add_metric([endpoint], max(0, counts.get(endpoint, 0)))
         yield gauge
 
     def _service(self, stats: dict[str, Any]) -> Iterable[Any]:

@@ -25,10 +25,23 @@ STREAM_MAXLEN = 10_000
 STREAM_TTL_S = 7 * 24 * 3600
 # Events a session will append once its transaction commits (see append_after_commit).
 _PENDING = "codegen.events_after_commit"
+# Every appended event is also published here (`<stream id> <event JSON without id>`): web processes listen with
+# one PSUBSCRIBE each and fan events out to their sockets (app/web/fanout.py); the stream stays the record.
+LIVE_PREFIX = "codegen:live:"
+# XADD then PUBLISH in one step, so subscribers see a job's events in stream order even with several appenders.
+_APPEND = redis.commands.core.Script(None, b"""
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'event', ARGV[2])
+redis.call('PUBLISH', KEYS[2], id .. ' ' .. ARGV[2])
+return id
+""")
 
 
 def stream_key(job_id: str) -> str:
     return f"codegen:job:{job_id}:events"
+
+
+def live_channel(job_id: str) -> str:
+    return f"{LIVE_PREFIX}{job_id}"
 
 
 @dataclass(frozen=True)
@@ -91,8 +104,8 @@ def append_event(connection: redis.Redis, session: Session | None, event: Event)
     body = {**event.to_dict(), "timestamp": event.timestamp or _iso(now)}
     body.pop("id")
     key = stream_key(event.job_id)
-    stream_id = connection.xadd(key, {"event": json.dumps(body, separators=(",", ":"))},
-                                maxlen=STREAM_MAXLEN, approximate=True)
+    stream_id = _APPEND(keys=[key, live_channel(event.job_id)],
+                        args=[STREAM_MAXLEN, json.dumps(body, separators=(",", ":"))], client=connection)
     stored = Event(**body, id=stream_id.decode())
     if event.type == "done":
         connection.expire(key, STREAM_TTL_S)
@@ -169,6 +182,11 @@ def history(connection: redis.Redis, session: Session, job_id: str, after: str =
             after = batch[-1].id
     else:
         yield from stored_events(session, job_id, after)
+
+
+def stream_position(stream_id: str) -> tuple[int, int]:
+    """A stream id as a comparable pair: ids of one stream grow strictly."""
+    return _stream_id_key(stream_id)
 
 
 def _stream_id_key(stream_id: str) -> tuple[int, int]:

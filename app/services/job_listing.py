@@ -34,7 +34,7 @@ NEWEST_FIRST = TimeIdOrdering(name="created", key=Job.created_at, key_codec="dat
 
 
 def list_visible_jobs(session: Session, user: User, *, status: str | None = None, template_id: str | None = None,
-                      cursor: str | None = None, limit: int = 20) -> Page:
+                      cursor: str | None = None, limit: int = 20, name_contains: str | None = None) -> Page:
     """One page of the jobs `user` may see, newest first, after `cursor` (a keyset.TimeIdOrdering cursor):
     the browser's "My jobs" and `GET /api/jobs` both. Raises keyset.CursorError for a malformed cursor."""
     # A person's own jobs (or their teams') are few beside every job of a status or project template: their
@@ -46,9 +46,15 @@ def list_visible_jobs(session: Session, user: User, *, status: str | None = None
             query = query.where(column(Job.status) == status)
         if template_id:
             query = query.where(column(Job.template_id) == template_id)
+        if name_contains:  # checked along the walk of the person's own jobs, as the filters above
+            query = query.where(unindexed(Job.name).ilike(f"%{_escape_like(name_contains)}%", escape="\\"))
         return query
 
     return paginate(session, [filtered(query) for query in visible_jobs(user)], NEWEST_FIRST, limit, cursor)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def ordering(sort: str, order: str) -> Ordering:

@@ -143,3 +143,8 @@ def reset_password(admin: User, user: User) -> str:
     password = secrets.token_urlsafe(12)
     user.password_hash = generate_password_hash(password)
     return password
+
+
+def end_sessions(user: User) -> None:
+    """Sign the person out everywhere: every session cookie issued so far stops working. The caller commits."""
+    user.session_version = (user.session_version or 0) + 1

@@ -12,6 +12,7 @@ from datetime import datetime
 import redis
 from rq import Queue, Worker
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
+from rq.executions import WORKER_EXECUTIONS_KEY_TEMPLATE
 from rq.job import Job as RQJob
 from rq.registry import FailedJobRegistry, StartedJobRegistry
 from rq.results import Result
@@ -163,3 +164,48 @@ def delete_failed(connection: redis.Redis, name: str, job_id: str) -> None:
 
 def _exists(connection: redis.Redis, job_id: str) -> bool:
     return bool(connection.exists(RQJob.key_for(job_id)))
+
+
+# --- a worker process that is gone -------------------------------------------------------------------------
+
+
+def _executions_of(connection: redis.Redis, worker_name: str) -> list[str]:
+    """The `<job id>:<execution id>` entries a worker was running (RQ keeps them in a set per worker)."""
+    return [m.decode() for m in connection.smembers(WORKER_EXECUTIONS_KEY_TEMPLATE.format(worker_name))]
+
+
+def fail_jobs_of_lost_worker(connection: redis.Redis, worker_name: str) -> list[str]:
+    """The worker process died (the supervisor saw it exit): its running jobs are abandoned now, not after RQ's
+    heartbeat expires. RQ's own cleanup does it, so its failure callback records "worker lost" on each job and a
+    job with retries left is requeued; the worker's registration goes too, so the name is free."""
+    registry = StartedJobRegistry(QUEUE_NAME, connection=connection)
+    executions = _executions_of(connection, worker_name)
+    for member in executions:
+        connection.zadd(registry.key, {member: 1}, xx=True)  # expired long ago: the next cleanup takes it
+    if executions:
+        registry.cleanup(timestamp=1)
+    _forget_worker(connection, worker_name)
+    return [member.split(":", 1)[0] for member in executions]
+
+
+def requeue_jobs_of_stopped_worker(session: Session, connection: redis.Redis, worker_name: str) -> list[str]:
+    """The service is stopping and this worker's jobs did not finish within the grace period: put them back in
+    the queue, `queued` again in the database, so that the next start runs them from the beginning."""
+    from app.services.jobs import requeue_interrupted_job
+
+    registry = StartedJobRegistry(QUEUE_NAME, connection=connection)
+    requeued = []
+    for member in _executions_of(connection, worker_name):
+        job_id = member.split(":", 1)[0]
+        connection.zrem(registry.key, member)
+        job = session.get(Job, job_id)
+        if job is not None and requeue_interrupted_job(session, connection, job):
+            requeued.append(job_id)
+    _forget_worker(connection, worker_name)
+    return requeued
+
+
+def _forget_worker(connection: redis.Redis, worker_name: str) -> None:
+    worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + worker_name, connection=connection)
+    if worker is not None:
+        worker.register_death()

@@ -38,6 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
     db.configure(settings.database_url)
 
     register_monitoring(app)
+    register_live_events(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -45,30 +46,32 @@ def create_app(overrides: Mapping[str, Any] | None = None, settings: Settings | 
 
 
 def register_extensions(app: Flask) -> None:
-    from app.web.extensions import csrf, htmx, limiter, login_manager, sock
+    from app.web import rate_limits
+    from app.web.extensions import csrf, htmx, login_manager, sock
 
     settings: Settings = app.extensions["codegen.settings"]
-    app.config.setdefault("RATELIMIT_STORAGE_URI", limiter_storage_uri(settings.effective_redis_url))
-    app.config.setdefault("RATELIMIT_STRATEGY", "moving-window")
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "codegen:limits")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid for the session's life, so long forms never expire
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
+    rate_limits.configure(app, settings.effective_redis_url)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
     sock.init_app(app)
 
 
-def limiter_storage_uri(redis_url: str) -> str:
-    return "redis+unix://" + redis_url.removeprefix("unix://") if redis_url.startswith("unix://") else redis_url
-
-
 def register_monitoring(app: Flask) -> None:
+    from app.web import request_limits
     from app.web.monitoring import register_monitoring as register
 
     register(app)  # first, so that every request, even one refused by an extension, has a request id
+    request_limits.register(app)  # then an oversized URL or header is refused before anything reads it
+
+
+def register_live_events(app: Flask) -> None:
+    from app.web.fanout import register as register_fanout
+
+    register_fanout(app.extensions["codegen.settings"].effective_redis_url)
 
 
 def register_blueprints(app: Flask) -> None:

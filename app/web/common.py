@@ -25,8 +25,13 @@ def get_session() -> Session:
     return g.db_session
 
 
-def get_redis(timeout_s: float = 5.0) -> redis.Redis:
-    return redis_client(current_settings().effective_redis_url, timeout_s)
+# A web request waits at most this long for a Redis call (a timeout is not retried) before it answers with what
+# it has without Redis; Redis answers the web's calls in about a millisecond when it answers at all.
+REDIS_TIMEOUT_S = 1.0
+
+
+def get_redis(timeout_s: float = REDIS_TIMEOUT_S) -> redis.Redis:
+    return redis_client(current_settings().effective_redis_url, timeout_s, retry_timeouts=False)
 
 
 def error_response(status: int, code: str, message: str, details: Any = None):
@@ -47,6 +52,9 @@ ERROR_PAGES = {
     404: ("Not found", "There is nothing here. The link may be old, or the job may have been deleted."),
     405: ("Not allowed", "This page does not accept that kind of request."),
     413: ("Too large", "What you sent is larger than this service accepts."),
+    414: ("Address too long", "The address of this page is longer than this service accepts."),
+    431: ("Headers too large", "Your browser sent more header data than this service accepts; clearing this "
+                               "site's cookies may help."),
     429: ("Slow down", "Too many requests in a short time. Wait a moment, then try again."),
     500: ("Something went wrong", "The server failed to answer. The error was logged; please try again."),
     503: ("Unavailable", "A service this page needs is not answering. Please try again shortly."),
@@ -66,7 +74,7 @@ def register_error_handlers(app: Flask) -> None:
             code = (exc.name or "error").lower().replace(" ", "_")
             response = error_response(status, code, exc.description or exc.name)
         elif status in ERROR_PAGES:
-            response = error_page(status, exc.description if status in (400, 413, 429) else None)
+            response = error_page(status, exc.description if status in (400, 413, 414, 429, 431) else None)
         else:
             return exc
         if getattr(exc, "response", None) is not None and exc.response.headers.get("Retry-After"):

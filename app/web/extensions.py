@@ -9,6 +9,8 @@ from htmx_flask import Htmx
 
 csrf = CSRFProtect()
 htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# Redis away: count in memory (never a refusal or a wait for the storage); see app/web/rate_limits.py.
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True,
+                  in_memory_fallback_enabled=True, swallow_errors=True)
 login_manager = LoginManager()
 sock = Sock()

@@ -11,7 +11,7 @@ from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import CollectorRegistry
 
 from app import db
-from app.ops.logs import accept_request_id, configure_logging, request_id_var
+from app.ops.logs import accept_request_id, configure_logging, log_fields, request_id_var
 from app.ops.metrics import SharedCollector, recorder
 from app.services.queues import redis_client
 from app.services.stats import metrics_snapshot
@@ -50,8 +50,9 @@ def register_monitoring(app: Flask) -> None:
         seconds = time.perf_counter() - started
         route = request.url_rule.rule if request.url_rule is not None else "<unmatched>"
         recorder.request(request.method, route, response.status_code, seconds)
-        access_log.info("%s %s %s", request.method, request.path, response.status_code, extra={
-            "method": request.method, "path": request.path, "route": route, "status": response.status_code,
+        method, path, status = request.method, request.path, response.status_code
+        log_fields(access_log, f"{method} {path} {status}", {
+            "method": method, "path": path, "route": route, "status": status,
             "duration_ms": round(seconds * 1000, 2), "remote_addr": request.remote_addr})
         return response
 

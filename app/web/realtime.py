@@ -5,9 +5,14 @@ Client messages: `{"type": "auth", "token": ...}` (first, unless the browser ses
 `{"type": "ping"}`. The server sends events in the shape of DESIGN.md (each with its stream `id`), and
 `authenticated`, `subscribed`, `unsubscribed`, `pong`, `heartbeat` and `error` messages.
 
-One loop per socket interleaves a non-blocking receive with one XREAD over every subscribed stream, so a
-subscriber gets a job's history (from Redis, or from the database once Redis has let it go) and then its
-live events from the last id it was sent: no gap, no duplicate, and `after` resumes a broken connection.
+A subscriber gets a job's history (from Redis, or from the database once Redis has let it go) and then its live
+events from the last id it was sent: no gap, no duplicate, and `after` resumes a broken connection. Live events
+come from the process's one pub/sub reader (app/web/fanout.py): a socket holds no Redis connection and does
+nothing while no event comes.
+
+Access is checked again when it may have ended (a share link revoked, a team member removed, a user deactivated:
+app/services/access_changes.py) and every ACCESS_RECHECK_S; a socket that lost it closes with 4403
+(CLOSE_ACCESS_REVOKED).
 """
 
 from __future__ import annotations
@@ -28,21 +33,27 @@ from app import db
 from app.models import Job, User
 from app.ops.metrics import recorder
 from app.services.access import can_view
-from app.services.events import Event, history, stream_key
+from app.services.events import history, read_events, stream_position
 from app.web.common import get_redis
 from app.web.extensions import sock
+from app.web.fanout import Listener, LiveEvent, hub
 from app.web.sockets import origin_allowed
+from app.web.ws_transport import Channel
 
 bp = Blueprint("realtime", __name__)
 
 MAX_SUBSCRIPTIONS = 20
 MAX_MESSAGE_BYTES = 4096
-# How long one XREAD waits for events before the loop looks at the socket again (so, the longest a
-# client message waits for an answer while the socket has subscriptions).
-POLL_MS = 250
+# A socket with subscriptions checks its access again at least this often (sooner on an access change).
+ACCESS_RECHECK_S = 60.0
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 DEFAULTS = {"WS_HEARTBEAT_S": 20.0, "WS_IDLE_TIMEOUT_S": 120.0, "WS_AUTH_TIMEOUT_S": 10.0}
 CLOSE_NORMAL, CLOSE_UNSUPPORTED, CLOSE_POLICY, CLOSE_TOO_BIG, CLOSE_ERROR = 1000, 1003, 1008, 1009, 1011
+# Application code (4000-4999), as HTTP 403: the account or the job's visibility ended while the socket was open.
+CLOSE_ACCESS_REVOKED = 4403
+
+
+UNAVAILABLE = 'the event stream is unavailable; reconnect and resume with "after"'
 
 
 class Close(Exception):
@@ -80,37 +91,51 @@ class Limits:
 class Subscriber:
     """One socket: who it is, what it follows and the last event id it was sent per job."""
 
-    def __init__(self, ws, connection: redis.Redis, user_id: int | None, secret: str, limits: Limits) -> None:
-        self.ws, self.connection, self.user_id = ws, connection, user_id
+    def __init__(self, channel: Channel, connection: redis.Redis, user_id: int | None, secret: str,
+                 limits: Limits) -> None:
+        self.channel, self.connection, self.user_id = channel, connection, user_id
         self.secret, self.limits = secret, limits
         self.cursors: dict[str, str] = {}
+        self.listener = Listener(channel.wake)
+        self.access_checked = time.monotonic()
 
     def send(self, message: dict[str, Any]) -> None:
-        self.ws.send(json.dumps(message, separators=(",", ":")))
+        self.send_text(json.dumps(message, separators=(",", ":")))
+
+    def send_text(self, text: str) -> None:
+        self.channel.send(text)
         self.last_sent = time.monotonic()
 
     def serve(self) -> None:
         opened = self.last_heard = self.last_sent = time.monotonic()
-        while True:
-            raw = self.ws.receive(timeout=0 if self.cursors else self._quiet_wait(opened))
-            if raw is not None:
-                self.last_heard = time.monotonic()
-                self.handle(raw)
-            if self.cursors:
-                # Right after a message, only look (more may be queued); otherwise wait on the streams.
-                self.pump(None if raw is not None else POLL_MS)
-            now = time.monotonic()
-            if self.user_id is None and now - opened >= self.limits.auth_timeout_s:
-                raise Close(CLOSE_POLICY, 'authentication timeout: send {"type": "auth", "token": ...} first')
-            if not self.cursors and now - self.last_heard >= self.limits.idle_timeout_s:
-                raise Close(CLOSE_NORMAL, "idle timeout: no message and no subscription")
-            if now - self.last_sent >= self.limits.heartbeat_s:
-                self.send({"type": "heartbeat", "timestamp": _now()})
+        hub.attach(self.listener)
+        try:
+            while True:
+                self.channel.wait(self._quiet_wait(opened))
+                for raw in self.channel.receive_ready():
+                    self.last_heard = time.monotonic()
+                    self.handle(raw)
+                self.deliver()
+                now = time.monotonic()
+                if self.user_id is None and now - opened >= self.limits.auth_timeout_s:
+                    raise Close(CLOSE_POLICY, 'authentication timeout: send {"type": "auth", "token": ...} first')
+                if not self.cursors and now - self.last_heard >= self.limits.idle_timeout_s:
+                    raise Close(CLOSE_NORMAL, "idle timeout: no message and no subscription")
+                if self.cursors and now - self.access_checked >= ACCESS_RECHECK_S:
+                    self.check_access()
+                if now - self.last_sent >= self.limits.heartbeat_s:
+                    self.send({"type": "heartbeat", "timestamp": _now()})
+        finally:
+            hub.detach(self.listener)
 
     def _quiet_wait(self, opened: float) -> float:
-        """With nothing subscribed, sleep in receive until the next heartbeat or timeout is due."""
+        """Sleep until the next heartbeat, timeout or access check is due (a message or an event wakes it sooner)."""
         now = time.monotonic()
-        deadlines = [self.last_sent + self.limits.heartbeat_s, self.last_heard + self.limits.idle_timeout_s]
+        deadlines = [self.last_sent + self.limits.heartbeat_s]
+        if self.cursors:
+            deadlines.append(self.access_checked + ACCESS_RECHECK_S)
+        else:
+            deadlines.append(self.last_heard + self.limits.idle_timeout_s)
         if self.user_id is None:
             deadlines.append(opened + self.limits.auth_timeout_s)
         return max(0.0, min(deadlines) - now)
@@ -124,7 +149,7 @@ class Subscriber:
             raise Close(CLOSE_TOO_BIG, f"message too big (at most {MAX_MESSAGE_BYTES} bytes)")
         try:
             message = json.loads(raw)
-        except ValueError:
+        except (ValueError, RecursionError):  # a small message can nest deeper than the parser recurses
             raise Close(CLOSE_UNSUPPORTED, "malformed JSON") from None
         if not isinstance(message, dict) or not isinstance(message.get("type"), str):
             raise Close(CLOSE_UNSUPPORTED, 'each message must be a JSON object with a "type"')
@@ -174,19 +199,27 @@ class Subscriber:
             job = session.get(Job, job_id)
             if job is None or not can_view(user, job):
                 self.cursors.pop(job_id, None)
+                hub.unfollow(self.listener, job_id)
                 self.error("not_found", f"there is no job {job_id} that you may see", job_id)
                 return
+            # Live events queue from here on; those the history below also holds are skipped by their id.
+            if not hub.follow(self.listener, job_id):
+                raise Close(CLOSE_ERROR, UNAVAILABLE)
             self.send({"type": "subscribed", "job_id": job_id, "status": job.status, "after": after})
             cursor = after
-            for event in history(self.connection, session, job_id, after):
-                self.send(event.to_dict())
-                cursor = event.id
+            try:
+                for event in history(self.connection, session, job_id, after):
+                    self.send(event.to_dict())
+                    cursor = event.id
+            except (redis.RedisError, OSError):
+                raise Close(CLOSE_ERROR, UNAVAILABLE) from None
         self.cursors[job_id] = cursor
 
     def unsubscribe(self, message: dict[str, Any]) -> None:
         job_id = message.get("job_id")
         if isinstance(job_id, str):
             self.cursors.pop(job_id, None)
+            hub.unfollow(self.listener, job_id)
         self.send({"type": "unsubscribed", "job_id": job_id})
 
     def error(self, code: str, text: str, job_id: str | None = None) -> None:
@@ -195,23 +228,49 @@ class Subscriber:
             body["job_id"] = job_id
         self.send(body)
 
-    # --- events -----------------------------------------------------------------------------------------
+    # --- events and access ---------------------------------------------------------------------------
 
-    def pump(self, block_ms: int | None) -> None:
-        """Send what arrived on any subscribed stream after the last id sent for it (waiting up to block_ms)."""
-        streams = {stream_key(job_id): cursor for job_id, cursor in self.cursors.items()}
-        try:
-            answer = self.connection.xread(streams, block=block_ms, count=500)
-        except (redis.RedisError, OSError):
-            raise Close(CLOSE_ERROR, "the event stream is unavailable; reconnect and resume with \"after\"") from None
-        for key, entries in answer or []:
-            job_id = (key.decode() if isinstance(key, bytes) else key).split(":")[2]
-            if job_id not in self.cursors:
-                continue
-            for stream_id, fields in entries:
-                event = Event.from_stream(stream_id, fields)
-                self.send(event.to_dict())
-                self.cursors[job_id] = event.id
+    def deliver(self) -> None:
+        """Send what the fan-out queued: events past each job's cursor, a resync's catch-up, access re-checks."""
+        for item in self.listener.take():
+            if isinstance(item, LiveEvent):
+                cursor = self.cursors.get(item.job_id)
+                if cursor is not None and item.position > stream_position(cursor):
+                    self.channel.send_frame(item.frame, item.json_text)
+                    self.last_sent = time.monotonic()
+                    self.cursors[item.job_id] = item.id
+            elif item[0] == "resync":
+                self.catch_up()
+            elif item[0] == "access" and self._concerns(item[1]):
+                self.check_access()
+
+    def catch_up(self) -> None:
+        """After the fan-out lost Redis: what each followed stream holds past its cursor."""
+        for job_id in list(self.cursors):
+            try:
+                while batch := read_events(self.connection, job_id, self.cursors[job_id]):
+                    for event in batch:
+                        self.send(event.to_dict())
+                        self.cursors[job_id] = event.id
+            except (redis.RedisError, OSError):
+                raise Close(CLOSE_ERROR, UNAVAILABLE) from None
+
+    def _concerns(self, change: dict[str, Any]) -> bool:
+        return self.user_id in change.get("users", ()) or bool(set(change.get("jobs", ())) & self.cursors.keys())
+
+    def check_access(self) -> None:
+        """Close with CLOSE_ACCESS_REVOKED when the account is gone or inactive, or a followed job is out of sight."""
+        self.access_checked = time.monotonic()
+        if self.user_id is None:
+            return
+        with db.Session() as session:
+            user = session.get(User, self.user_id)
+            if user is None or not user.is_active:
+                raise Close(CLOSE_ACCESS_REVOKED, "access revoked: this account is no longer active")
+            for job_id in self.cursors:
+                job = session.get(Job, job_id)
+                if job is None or not can_view(user, job):
+                    raise Close(CLOSE_ACCESS_REVOKED, f"access revoked: you may no longer see job {job_id}")
 
 
 @sock.route("/ws", bp=bp)
@@ -221,14 +280,15 @@ def socket(ws) -> None:
     session = g.pop("db_session", None)
     if session is not None:
         session.close()
-    subscriber = Subscriber(ws, get_redis(timeout_s=POLL_MS / 1000 + 5), user_id,
-                            current_app.config["SECRET_KEY"], Limits.from_config(current_app.config))
+    channel = Channel(ws)
+    subscriber = Subscriber(channel, get_redis(timeout_s=5), user_id, current_app.config["SECRET_KEY"],
+                            Limits.from_config(current_app.config))
     recorder.socket_opened("/ws")
     try:
         subscriber.serve()
     except Close as close:
         try:
-            ws.close(reason=close.code, message=close.reason)
+            channel.close(close.code, close.reason)
         except ConnectionClosed:
             pass
     except ConnectionClosed:

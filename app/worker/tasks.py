@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 import redis
 from rq import get_current_job
+from rq.exceptions import AbandonedJobError
 from sqlalchemy import update
 
 from app import db
@@ -23,6 +25,10 @@ from app.settings import Settings, load_settings
 
 log = logging.getLogger(__name__)
 _settings: Settings | None = None
+# How a job whose worker vanished mid-run is described (its error starts with this).
+WORKER_LOST = "worker lost"
+# How long an event waits for Redis to come back (the supervisor restarts an embedded Redis within a second or two).
+REDIS_PATIENCE_S = 20.0
 
 
 def configure_runtime(settings: Settings) -> None:
@@ -52,6 +58,10 @@ def job_request(session, job: Job) -> dict[str, Any]:
     return request
 
 
+class RedisLost(Exception):
+    """Redis stayed away longer than a job can wait for it."""
+
+
 class JobEmitter:
     """Sends the agents' events to the job's stream; keeps milestones and the row's progress in the database.
 
@@ -73,16 +83,28 @@ class JobEmitter:
                       data=data)
         with self._lock:
             row = self._row_changes(event)
-            if not row and not is_milestone(event):
-                append_event(self.connection, None, event)
-            else:
-                with db.Session.begin() as session:
-                    append_event(self.connection, session, event)
-                    if row:
-                        session.execute(update(Job).where(Job.id == self.job_id).values(**row))
-                self.progress = row.get("progress", self.progress)
-                self.current_agent = row.get("current_agent", self.current_agent)
+            deadline = time.monotonic() + REDIS_PATIENCE_S
+            while True:
+                try:
+                    self._append(event, row)
+                    break
+                except (redis.ConnectionError, redis.TimeoutError) as exc:
+                    # Redis restarting (its append-only file keeps the stream): wait for it rather than fail the job.
+                    if time.monotonic() >= deadline:
+                        raise RedisLost(f"Redis did not come back within {REDIS_PATIENCE_S:g}s ({exc})") from exc
+                    time.sleep(0.25)
+            self.progress = row.get("progress", self.progress)
+            self.current_agent = row.get("current_agent", self.current_agent)
         self.timer.event(type, agent, status)
+
+    def _append(self, event: Event, row: dict[str, Any]) -> None:
+        if not row and not is_milestone(event):
+            append_event(self.connection, None, event)
+            return
+        with db.Session.begin() as session:
+            append_event(self.connection, session, event)
+            if row:
+                session.execute(update(Job).where(Job.id == self.job_id).values(**row))
 
     def _row_changes(self, event: Event) -> dict[str, Any]:
         changes: dict[str, Any] = {}
@@ -121,6 +143,9 @@ def _run(connection: redis.Redis, job_id: str, request: dict[str, Any]) -> str:
                           JobEmitter(connection, job_id), settings,
                           is_cancelled=lambda: is_cancel_requested(connection, job_id))
         outcome = run_context(ctx)
+    except RedisLost as exc:
+        log.exception("job %s lost Redis", job_id)
+        outcome = Outcome("failed", f"the job queue (Redis) went away mid-job: {exc}; retry the job")
     except Exception as exc:
         log.exception("job %s failed", job_id)
         outcome = Outcome("failed", f"internal error: {type(exc).__name__}: {exc}")
@@ -151,7 +176,11 @@ def _record(session, job: Job, ctx) -> None:
 
 def on_rq_failure(rq_job, connection: redis.Redis, exc_type, exc_value, _traceback) -> None:
     """RQ's failure callback, also run when a job is found abandoned by a dead worker."""
-    mark_failed(connection, rq_job.id, f"{exc_type.__name__}: {exc_value}" if exc_type else "job failed")
+    if exc_type is not None and issubclass(exc_type, AbandonedJobError):
+        reason = f"{WORKER_LOST}: the worker running this job stopped without finishing it"
+    else:
+        reason = f"{exc_type.__name__}: {exc_value}" if exc_type else "job failed"
+    mark_failed(connection, rq_job.id, reason)
 
 
 def mark_failed(connection: redis.Redis, job_id: str, reason: str) -> None:

@@ -163,3 +163,42 @@ def test_error_pages_are_in_the_sites_look(client):
     assert response.status_code == 404
     body = response.get_data(as_text=True)
     assert "Not found" in body and "Codegen Studio" in body and "Traceback" not in body
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_the_owner_out(settings, redis_conn, user_id):
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True}, settings=settings)
+    stranger = app.test_client()
+    stranger.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    wrong = {"email": "owner@example.com", "password": "nope"}
+    for _ in range(6):
+        assert stranger.post("/login", data=wrong).status_code in (400, 429)
+    assert stranger.post("/login", data={"email": "owner@example.com", "password": PASSWORD}).status_code == 429
+
+    owner = app.test_client()
+    owner.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert owner.post("/login", data={"email": "owner@example.com", "password": PASSWORD}).status_code == 302
+
+
+def test_successful_sign_ins_do_not_count_against_the_throttle(settings, redis_conn, user_id):
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": True}, settings=settings)
+    for _ in range(7):
+        client = app.test_client()
+        assert client.post("/login", data={"email": "owner@example.com", "password": PASSWORD}).status_code == 302
+    client = app.test_client()
+    for _ in range(4):
+        assert client.post("/login", data={"email": "owner@example.com", "password": "nope"}).status_code == 400
+    assert client.post("/login", data={"email": "owner@example.com", "password": PASSWORD}).status_code == 302
+
+
+def test_signing_out_ends_the_session_on_the_server(login, user_id):
+    client = login("owner@example.com")
+    cookie = client.get_cookie("session").value
+    other_device = login("owner@example.com")
+
+    assert client.post("/logout").status_code == 302
+
+    replay = client.application.test_client()
+    replay.set_cookie("session", cookie)
+    assert replay.get("/account/api-keys").status_code == 302  # the copied cookie no longer signs anyone in
+    assert other_device.get("/account/api-keys").status_code == 302  # signing out ends every session
+    assert login("owner@example.com").get("/account/api-keys").status_code == 200

@@ -144,3 +144,22 @@ def test_ten_concurrent_submissions_leave_exactly_five_jobs_active(app, user_id)
 
     assert sorted(statuses) == [201] * MAX_ACTIVE_JOBS_PER_USER + [429] * (10 - MAX_ACTIVE_JOBS_PER_USER)
     assert active_count(user_id) == MAX_ACTIVE_JOBS_PER_USER
+
+
+def test_retry_after_comes_only_with_a_refusal_and_says_what_the_code_says(browser, api, user_id):
+    from app.web.api.jobs import ACTIVE_JOBS_RETRY_AFTER_S
+
+    accepted = api.post("/api/jobs", json=JOB)
+    created(accepted)
+    assert "Retry-After" not in accepted.headers and accepted.headers["X-RateLimit-Limit"] == "2"
+
+    active = [make_job(user_id) for _ in range(MAX_ACTIVE_JOBS_PER_USER - active_count(user_id))]
+    capped = api.post("/api/jobs", json=JOB)
+    assert capped.status_code == 429 and capped.get_json()["error"]["code"] == "too_many_active_jobs"
+    assert capped.headers["Retry-After"] == str(ACTIVE_JOBS_RETRY_AFTER_S)  # not the rate limit's window
+
+    for job_id in [*active, created(accepted)]:
+        set_job(job_id, status=JobStatus.COMPLETED.value)
+    page = browser.post("/jobs/new", data=FORM, headers=HX)  # HTMX is told where the new job is, with a 201
+    created(page)
+    assert "Retry-After" not in page.headers

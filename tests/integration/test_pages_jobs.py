@@ -20,7 +20,7 @@ from tests.integration.pages_support import (
 
 
 def row_names(body: str) -> list[str]:
-    return re.findall(r'<tr id="job-row-[0-9a-f]+">\s*<td><a href="/jobs/[0-9a-f]+">([^<]+)</a>', body)
+    return re.findall(r'<tr id="job-row-[0-9a-f]+"[^>]*>\s*<td><a href="/jobs/[0-9a-f]+">([^<]+)</a>', body)
 
 
 def audit_actions() -> list[tuple[str, str]]:
@@ -77,8 +77,9 @@ def test_a_finished_job_page_shows_its_whole_history(owner_client, completed_job
         assert f'id="{section}"' in body
     assert "ws-connect" not in body  # nothing more will happen: no socket
     assert '<span class="badge completed">completed</span>' in body
+    # The checks were off: the tester ran none, so it says "skipped", not a green "done".
     assert re.findall(r'<li class="(\w+)" data-agent="(\w+)"', body) == [
-        ("done", a) for a in ("planner", "architect", "coder", "reviewer", "tester")]
+        *[("done", a) for a in ("planner", "architect", "coder", "reviewer")], ("skipped", "tester")]
     assert f'href="/jobs/{completed_job_id}/download"' in body
     assert f'href="/jobs/{completed_job_id}/files/app/main.py"' in body
     assert "Job completed" in body and body.count('class="log-line') > 20

@@ -48,11 +48,11 @@ def test_repair_rounds_rerun_agents_and_reset_findings_and_checks():
     assert steps["coder"].status == "done" and state.log[1].level == "error" and state.log[3].level == "warn"
 
 
-def test_a_stopped_job_marks_the_working_agent_failed_and_the_rest_skipped():
+def test_a_cancelled_job_marks_the_working_agent_cancelled_not_failed_and_the_rest_skipped():
     state = build_state(job(status="cancelled", error="cancelled by request"), events(
         ("agent", "started", "planner", 1, {}), ("agent", "completed", "planner", 2, {}),
         ("agent", "started", "architect", 3, {}), ("done", "cancelled", None, 4, {})))
-    assert [s.status for s in state.agents] == ["done", "failed", "skipped", "skipped", "skipped"]
+    assert [s.status for s in state.agents] == ["done", "cancelled", "skipped", "skipped", "skipped"]
     assert state.finished and state.current_agent is None and state.error == "cancelled by request"
     assert state.summary == "Job cancelled. cancelled by request"
 
@@ -117,3 +117,15 @@ def test_an_event_names_only_the_sections_it_changes():
     assert apply_event(state, Event(job_id="j1", type="done", status="completed", id="1-4")) == set(SECTIONS)
     assert apply_row(state, job(status="completed", files_count=1), [("a.py", 3)]) >= set(SECTIONS) - {"log"}
     assert state.finished and state.files == {"a.py": 3} and state.progress == 100
+
+
+def test_a_tester_that_ran_no_check_is_skipped_and_a_log_line_says_what_a_step_waits_for():
+    skipped = {"name": "pytest", "passed": 0, "failed": 0, "ok": False, "skipped": "checks are turned off"}
+    state = build_state(job(status="running"), events(
+        ("agent", "started", "tester", 1, {}), ("log", "installing", "tester", 2, {}),
+        ("test", "skipped", "tester", 3, skipped), ("agent", "completed", "tester", 4, {})))
+    assert state.step("tester").status == "skipped"
+
+    waiting = build_state(job(status="running"), events(("agent", "started", "tester", 1, {}),
+                                                        ("log", "installing", "tester", 2, {})))
+    assert waiting.step("tester").status == "working" and waiting.step("tester").latest

@@ -320,6 +320,21 @@ def test_cached_node_modules_cannot_be_poisoned(tmp_path, instance, node):
     assert not list(modules.rglob("evil.js"))
 
 
+@pytest.mark.parametrize("isolation", ["sandbox", "unisolated"])
+def test_a_package_json_without_dependencies_is_checked_and_cached_whole(tmp_path, instance, node, isolation):
+    env = {"CODEGEN_UNISOLATED_CHECKS": "1"} if isolation == "unisolated" else {}
+    scripts, files = {"build": "node build.js", "test": "node test.js"}, {"build.js": "", "test.js": ""}
+    first = codegen_check(node_project(tmp_path / "a", scripts, files), instance, **env)
+    again = codegen_check(node_project(tmp_path / "b", scripts, files), instance, **env)  # from the cache entry
+
+    for result in (first, again):  # the checks run (they fail only for want of a test report, as they should)
+        output = result.stdout + result.stderr
+        assert "running    npm test" in output and "> node test.js" in output, output[-3000:]
+        assert "Traceback" not in output and "FileNotFoundError" not in output and "install failed" not in output
+    package = (tmp_path / "a" / "package.json").read_text()
+    assert (cached(instance, "*node-*", "package.json", package) / "node_modules").is_dir()
+
+
 def test_an_honest_generated_project_verifies(tmp_path, instance):
     out = tmp_path / "todo"
     made = subprocess.run([str(CODEGEN), "generate", "--template", "fastapi-backend", "--name", "todo", "--entity",

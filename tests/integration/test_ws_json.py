@@ -107,6 +107,7 @@ def test_a_bad_token_is_refused_with_a_reason(live_server, user_id):
 
 @pytest.mark.parametrize(("message", "code", "reason"), [
     ("{not json", 1003, "malformed JSON"),
+    ("[" * 2000 + "]" * 2000, 1003, "malformed JSON"),  # under 4 KiB, nested deeper than the parser recurses
     ('["a list"]', 1003, "each message must be a JSON object"),
     ('{"type": "shout"}', 1003, "unknown message type 'shout'"),
     ('{"type": "ping", "data": "' + "x" * 5000 + '"}', 1009, "message too big"),

@@ -11,7 +11,13 @@ import posixpath
 import pytest
 
 from app.generation.project_templates import fastapi_backend
-from app.generation.project_templates.backend.python_code import PYTHON_TYPES, py_string, sample_body
+from app.generation.project_templates.backend.python_code import (
+    BLANK_VALUES,
+    EDGE_VALUES,
+    PYTHON_TYPES,
+    py_string,
+    sample_body,
+)
 from app.generation.project_templates.fastapi_backend import TEMPLATE, render, render_backend
 from app.generation.project_templates.spec import FIELD_TYPES, ProjectSpec
 
@@ -42,10 +48,26 @@ def make_spec(*features: str, description: str = "Tracks what is due.") -> Proje
                        entities=ENTITIES, features=list(features))
 
 
+# Names a class body, Pydantic or SQLAlchemy takes, reserved words, accents, and entities named like the code's own.
+TAKEN_NAMES = [
+    {"name": "Class", "fields": [
+        {"name": "date", "type": "date", "required": False},
+        {"name": "datetime", "type": "datetime", "required": False},
+        {"name": "sa", "type": "int"}, {"name": "model_config", "type": "str", "required": False},
+        {"name": "model_dump", "type": "float"}, {"name": "from", "type": "str"}, {"name": "metadata", "type": "text"},
+        {"name": "größe", "type": "float", "required": False}, {"name": "str", "type": "text", "required": False},
+    ]},
+    {"name": "User", "fields": [{"name": "nickname", "type": "str"}]},
+    {"name": "None", "fields": [{"name": "self", "type": "bool"}]},
+    {"name": "Café", "fields": [{"name": "crème", "type": "str"}]},
+    {"name": "A", "fields": [{"name": "json", "type": "int", "required": False}]},
+]
+
 SPECS = {
     "starter": TEMPLATE.starter_spec(),
     "all features": make_spec("auth", "docker", "ci"),
     "no auth": make_spec(),
+    "taken names": ProjectSpec(template_id="fastapi-backend", name="School", entities=TAKEN_NAMES, features=["auth"]),
 }
 
 
@@ -188,3 +210,36 @@ def test_long_strings_split_into_literals_that_join_back(text):
 
     assert ast.literal_eval(literal) == text
     assert all(len(line) <= 100 for line in literal.splitlines())
+
+
+@pytest.mark.parametrize("spec", SPECS.values(), ids=SPECS.keys())
+def test_values_the_api_could_not_give_back_are_refused_and_tested(spec):
+    files = as_dict(spec)
+    namespace: dict = {}
+    exec(compile(files["app/schemas.py"], "app/schemas.py", "exec"), namespace)
+
+    for entity in spec.entities:
+        schema, tests = namespace[f"{entity.class_name}In"], files[f"tests/test_{entity.module}.py"]
+        for field in entity.fields:
+            edges = EDGE_VALUES.get(field.type, ()) + (BLANK_VALUES if field.required and field.type in ("str", "text")
+                                                       else ())
+            for edge in edges:
+                with pytest.raises(ValueError, match=field.snake):
+                    schema.model_validate({**sample_body(entity), field.snake: eval(edge)})
+                assert f"({field.snake!r}, {edge})".replace("'", '"') in tests
+
+
+def test_taken_python_names_are_attributes_with_a_trailing_underscore_and_keep_their_json_and_column_names():
+    files = as_dict(SPECS["taken names"])
+    models, schemas = files["app/models.py"], files["app/schemas.py"]
+
+    assert '    date_: Mapped[date | None] = mapped_column("date", sa.Date)' in models
+    assert '    sa_: Mapped[int] = mapped_column("sa", sa.BigInteger)' in models
+    assert '    date_: date | None = Field(default=None, alias="date")' in schemas
+    assert '    model_config_: Str255 | None = Field(default=None, alias="model_config")' in schemas
+    assert "    grosse: FiniteFloat | None = None" in schemas
+    assert "class UserRecord(Base):" in models and '__tablename__ = "user_records"' in models
+    assert "class NoneRecord(Base):" in models and '__tablename__ = "a_records"' in models
+    assert 'router = APIRouter(prefix="/users"' in files["app/routers/user_records.py"]
+    assert "item = models.Class(**class_in.model_dump())" in files["app/routers/classes.py"]
+    assert "### Café" in files["README.md"] and "| POST | `/api/cafes` |" in files["README.md"]

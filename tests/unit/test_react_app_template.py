@@ -222,3 +222,25 @@ def test_ci_workflow_installs_builds_and_tests():
     workflow = yaml.safe_load(as_dict(render(make_spec("ci")))[".github/workflows/ci.yml"])
     steps = [step.get("run") for job in workflow["jobs"].values() for step in job["steps"]]
     assert steps[-3:] == ["npm install --no-audit --no-fund", "npm run build", "npm test"]
+
+
+def test_the_app_test_clicks_the_navigation_link_even_when_the_title_has_the_same_name():
+    spec = ProjectSpec(template_id="react-app", name="Recipes", entities=[
+        {"name": "Ingredient", "fields": [{"name": "name"}]}, {"name": "Recipe", "fields": [{"name": "title"}]}])
+
+    app_test = as_dict(render(spec))["src/App.test.tsx"]
+
+    assert 'fireEvent.click(within(nav).getByRole("link", { name: "Recipes" }));' in app_test
+    assert 'screen.getByRole("link", { name: "Recipes" })' not in app_test
+
+
+def test_accented_names_are_written_as_typed_where_people_read_them():
+    spec = ProjectSpec(template_id="react-app", name="menu", entities=[
+        {"name": "Café", "fields": [{"name": "größe", "type": "float"}, {"name": "from"}]}])
+
+    files = as_dict(render(spec))
+
+    assert 'singular="Café"' in files["src/pages/CafePage.tsx"]  # a JSX attribute reads no \u escapes
+    assert '{ name: "grosse", label: "Größe", kind: "float", required: true }' in files["src/pages/CafePage.tsx"]
+    assert "    from: toText(values.from),\n" in files["src/pages/CafePage.tsx"]
+    assert 'label: "Cafés"' in files["src/App.tsx"] and 'path: "cafes"' in files["src/App.tsx"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import keyword
+import re
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -15,9 +17,23 @@ FEATURES: tuple[str, ...] = get_args(Feature)
 MAX_ENTITIES = 12
 MAX_REQUIREMENTS = 12
 MAX_FIELDS = 24
-# Entity names the generated projects use for their own modules and routes.
-RESERVED_ENTITIES = frozenset({"auth", "health", "api", "user", "users", "token", "app", "test", "tests",
-                               "mapped", "base"})
+MAX_NAME_LENGTH = naming.MAX_NAME_LENGTH  # of an entity or a field
+MAX_PROJECT_NAME_LENGTH = 64
+
+# Class names the generated code defines or uses itself (Python's models and schemas, the front end's globals and
+# shared modules): an entity called so gets "Record" added to its class names (`Base` → `BaseRecord`), its
+# display name and URL stay.
+TAKEN_CLASS_NAMES = frozenset({
+    "None", "True", "False", "Base", "Mapped", "User", "UserOut", "App",
+    "Array", "Boolean", "Date", "Document", "Element", "Error", "Event", "Function", "Headers", "JSON", "Map",
+    "Math", "Node", "Number", "Object", "Omit", "Partial", "Pick", "Promise", "Readonly", "Record", "Request",
+    "Required", "Response", "Set", "Storage", "String", "Symbol", "URL", "Window", "React", "JSX",
+    "ApiError", "Collection", "ComponentType", "Credentials", "FieldConfig", "FieldInput", "FormErrors",
+    "FormEvent", "FormValues", "LoginPage", "ResourceApi", "ResourcePage", "Route",
+})
+# Module and table names the generated back end uses itself (`users` is the account table of `auth`).
+TAKEN_MODULE_NAMES = frozenset({"users", "health", "auth", "config", "app", "lifespan", "create_app",
+                                "create_tables", "math", "status", "validation_error"})
 
 
 def _known_template(value: str) -> str:
@@ -50,8 +66,8 @@ class FieldSpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        naming.check_identifier(value, "field name")
-        return value.strip()
+        naming.check_identifier(value, "field name", reserved=naming.RESERVED_FIELDS)
+        return naming.normal_name(value)
 
     @property
     def snake(self) -> str:
@@ -75,10 +91,8 @@ class EntitySpec(BaseModel):
     @field_validator("name")
     @classmethod
     def _identifier(cls, value: str) -> str:
-        snake = naming.check_identifier(value, "entity name", pluralised=True)
-        if snake in RESERVED_ENTITIES or naming.plural(snake) in RESERVED_ENTITIES:
-            raise ValueError(f"entity name {value!r} is used by the generated project itself; choose another")
-        return value.strip()
+        naming.check_identifier(value, "entity name")
+        return naming.normal_name(value)
 
     @model_validator(mode="after")
     def _unique_fields(self) -> EntitySpec:
@@ -91,8 +105,11 @@ class EntitySpec(BaseModel):
         return self
 
     @property
-    def class_name(self) -> str:  # Task, DueItem
-        return naming.pascal(self.name)
+    def class_name(self) -> str:  # Task, DueItem; BaseRecord for Base (see TAKEN_CLASS_NAMES)
+        name = naming.pascal(self.name)
+        if {name, f"{name}In", f"{name}Out", f"{name}Input", f"{name}Page"} & TAKEN_CLASS_NAMES:
+            return f"{name}Record"
+        return name
 
     @property
     def snake(self) -> str:  # task, due_item
@@ -105,6 +122,13 @@ class EntitySpec(BaseModel):
     @property
     def plural_snake(self) -> str:  # tasks, due_items (table and module names)
         return naming.plural(self.snake)
+
+    @property
+    def module(self) -> str:  # tasks: the Python module of its routes and tests, and its table
+        name = self.plural_snake
+        if keyword.iskeyword(name) or name in TAKEN_MODULE_NAMES:  # "as", the plural of "A"
+            return f"{self.snake}_records"
+        return name
 
     @property
     def plural_kebab(self) -> str:  # tasks, due-items (URL paths)
@@ -148,20 +172,26 @@ class Requirement(BaseModel):
         return cleaned
 
 
+# What a project name may be, written once for the check and for the OpenAPI document (JSON Schema `pattern`):
+# leading spaces, then a letter, then letters, digits, spaces, '.', '_' and '-'. Surrounding spaces are dropped.
+PROJECT_NAME_PATTERN = r"^ *[A-Za-z][A-Za-z0-9 _.-]*$"
+
+
 def _project_name(value: str) -> str:
-    value = value.strip()
-    if not value or not value[0].isalpha() or not naming.words(value):
-        raise ValueError("project name must start with a letter")
-    if not all(ch.isascii() and (ch.isalnum() or ch in " _-.") for ch in value):
+    if not re.fullmatch(PROJECT_NAME_PATTERN, value):
+        stripped = value.strip()
+        if not stripped or not stripped[0].isalpha():
+            raise ValueError("project name must start with a letter")
         raise ValueError("project name may use only letters, digits, spaces, '.', '_' and '-'")
-    return value
+    return value.strip()
 
 
 def _unique_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
     # Task and Tasks, or DueItem and due_item, would be one module, one table and one route in the project.
     seen: set[str] = set()
     for entity in entities:
-        names = {entity.snake, entity.plural_snake, entity.class_name, entity.plural_class_name}
+        names = {entity.snake, entity.plural_snake, entity.module, entity.plural_kebab, entity.class_name,
+                 entity.plural_class_name}
         if names & seen:
             raise ValueError(f"two entities are named {entity.snake!r}")
         seen |= names
@@ -170,7 +200,8 @@ def _unique_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
 
 # The rules of a project's name and of its list of entities: the spec's, and those of the request a person
 # submits (app/generation/request.py), which may leave the entities to the Planner.
-ProjectName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_project_name)]
+ProjectName = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": PROJECT_NAME_PATTERN}),
+                        AfterValidator(_project_name)]
 EntityList = Annotated[list[EntitySpec], Field(max_length=MAX_ENTITIES), AfterValidator(_unique_entities)]
 
 

@@ -77,6 +77,9 @@ def nice_ceiling(value: float) -> float:
 
 
 def _axes(chart: Chart, top: float, fmt: Callable[[float], str], ticks: int = 4) -> None:
+    # Fewer gridlines rather than repeated labels: a count of at most 1 read "1, 1, 0, 0, 0" with four.
+    while ticks > 1 and len({fmt(top * i / ticks) for i in range(ticks + 1)}) < ticks + 1:
+        ticks -= 1
     plot_h = chart.height - TOP - BOTTOM
     for i in range(ticks + 1):
         value = top * i / ticks

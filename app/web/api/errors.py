@@ -11,6 +11,7 @@ from pydantic import BaseModel, ValidationError
 
 from app.services.queues import QueueUnavailable
 from app.web.common import error_response
+from app.web.rate_limits import retry_after
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,6 +31,8 @@ class ApiError(Exception):
     def response(self):
         body, status = error_response(self.status, self.code, self.message, self.details)
         body.headers.update(self.headers)
+        if "Retry-After" in self.headers:
+            retry_after(self.headers["Retry-After"])
         return body, status
 
 
@@ -56,6 +59,8 @@ def json_body(model: type[M]) -> M:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # the decoder recurses once per level; no request of this API nests deeply
+        raise ApiError(400, "malformed_json", "the body is nested too deeply to be read") from None
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -47,6 +47,8 @@ CREATE_ERRORS = (400, 409, 413, 415, 422, 429, 503)
 # Microseconds (up to year 2286) and a job id: any string of this shape is a valid place to start a page.
 CURSOR_PATTERN = TIME_ID_CURSOR.pattern
 MAX_JOB_ID = 64
+# Retry-After for a client at the cap of active jobs: the one value the header and docs/api.md give.
+ACTIVE_JOBS_RETRY_AFTER_S = 30
 
 
 def _request_id() -> str | None:
@@ -98,7 +100,8 @@ def _submit(action: str, payload: str, create: Callable[[], Job], message: str):
         if isinstance(exc, NotAllowed):
             raise ApiError(403, "forbidden", str(exc)) from None
         if isinstance(exc, JobLimitReached):
-            raise ApiError(429, "too_many_active_jobs", str(exc), headers={"Retry-After": "30"}) from None
+            raise ApiError(429, "too_many_active_jobs", str(exc),
+                           headers={"Retry-After": str(ACTIVE_JOBS_RETRY_AFTER_S)}) from None
         if isinstance(exc, ValidationError):
             raise validation_error(exc) from None
         if isinstance(exc, CostUnknown):

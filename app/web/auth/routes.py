@@ -6,12 +6,13 @@ from functools import cache
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import User, utcnow
 from app.services import audit
-from app.services.users import UserError, create_user, find_user
+from app.services.users import UserError, create_user, end_sessions, find_user
 from app.web.auth import bp
 from app.web.auth.forms import LoginForm, RegisterForm
 from app.web.common import current_settings, get_session
@@ -46,12 +47,18 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_account_key() -> str:
-    return "login-account:" + (request.form.get("email") or "").strip().lower()
+    # Per account *and* address: wrong guesses from elsewhere cannot lock the owner out of their own account.
+    return f"login-account:{(request.form.get('email') or '').strip().lower()}:{get_remote_address()}"
+
+
+def _sign_in_failed(response) -> bool:
+    """Only refused sign-ins count against the limits (a success answers with a redirect)."""
+    return response.status_code >= 400
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
-@limiter.limit("5 per minute", key_func=_login_account_key, methods=["POST"])
+@limiter.limit("20 per minute", methods=["POST"], deduct_when=_sign_in_failed)
+@limiter.limit("5 per minute", key_func=_login_account_key, methods=["POST"], deduct_when=_sign_in_failed)
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -75,6 +82,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Ended on the server too: the cookie, copied or kept, is refused from now on (load_user checks it).
+        session = get_session()
+        user = session.get(User, current_user.id)
+        end_sessions(user)
+        session.commit()
     logout_user()
     flash("You are signed out.")
     return redirect(url_for("auth.login"))

@@ -7,8 +7,9 @@ import io
 import re
 from dataclasses import dataclass
 
-from flask import abort, send_file
+from flask import abort, request, send_file
 from flask_login import login_required
+from markdown_it import MarkdownIt
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_for_filename
@@ -24,6 +25,9 @@ from app.web.jobs import bp
 from app.web.jobs.views import Viewer, viewer_for, visible_job_or_404
 
 MAX_VIEW_BYTES = 256 * 1024
+# CommonMark with raw HTML off: a README's HTML is shown as text, and markdown-it refuses javascript: and data:
+# links; images from elsewhere are blocked by the page's CSP anyway.
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable("table")
 _FORMATTER = HtmlFormatter(linenos="table", lineanchors="L", anchorlinenos=True, wrapcode=True,
                            cssclass="source-code")
 
@@ -36,6 +40,8 @@ class FileView:
     language: str = ""
     html: str = ""  # Pygments' output: every character of the file escaped
     reason: str = ""  # why the content is not shown, when it is not
+    rendered: str = ""  # a Markdown file as HTML (raw HTML in it escaped)
+    text: str = ""
 
 
 def render_file(path: str, content: bytes, sha256: str) -> FileView:
@@ -51,7 +57,18 @@ def render_file(path: str, content: bytes, sha256: str) -> FileView:
         lexer = get_lexer_for_filename(path, text, stripnl=False)
     except ClassNotFound:
         lexer = TextLexer(stripnl=False)
-    return FileView(path, size, sha256, language=lexer.name, html=highlight(text, lexer, _FORMATTER))
+    rendered = _render_markdown(text) if path.lower().endswith((".md", ".markdown")) else ""
+    return FileView(path, size, sha256, language=lexer.name, html=highlight(text, lexer, _FORMATTER),
+                    rendered=rendered, text=text)
+
+
+def _render_markdown(text: str) -> str:
+    """The file's headings sit two levels down, under the page's own h1 and the file's h2."""
+    tokens = _MARKDOWN.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 2)}"
+    return _MARKDOWN.renderer.render(tokens, _MARKDOWN.options, {})
 
 
 def _as_text(content: bytes) -> str | None:
@@ -63,13 +80,33 @@ def _as_text(content: bytes) -> str | None:
         return None
 
 
-def _file_page(job: Job, viewer: Viewer, path: str):
+def _content_or_404(job: Job, path: str) -> bytes:
     if len(path) > 512 or re.search(r"(^|/)\.\.(/|$)", path):
         abort(404)
-    session = get_session()
-    content = read_file(session, job.id, path)
+    content = read_file(get_session(), job.id, path)
     if content is None:
         abort(404)
+    return content
+
+
+def _raw(job: Job, path: str):
+    """The file as plain text (`?download=1`: as an attachment), never as its own type: a model's HTML must not
+    run in this origin, so it is text/plain, not sniffed, and sandboxed."""
+    content = _content_or_404(job, path)
+    download = request.args.get("download") == "1"
+    name = secure_filename(path.rsplit("/", 1)[-1]) or "file"
+    response = send_file(io.BytesIO(content), mimetype="application/octet-stream" if download else "text/plain",
+                         as_attachment=download, download_name=name, max_age=0)
+    if not download:
+        response.headers["Content-Type"] = "text/plain; charset=utf-8"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _file_page(job: Job, viewer: Viewer, path: str):
+    content = _content_or_404(job, path)
+    session = get_session()
     sha256 = session.scalar(select(JobFile.sha256).where(JobFile.job_id == job.id, JobFile.path == path)) or ""
     view = render_file(path, content, sha256)
     return page_or_fragment("jobs/file.html", "jobs/_file.html", job=job, viewer=viewer, file=view)
@@ -95,6 +132,12 @@ def file(job_id: str, path: str):
     return _file_page(job, viewer_for(job), path)
 
 
+@bp.get("/jobs/<job_id>/raw/<path:path>")
+@login_required
+def raw(job_id: str, path: str):
+    return _raw(visible_job_or_404(job_id), path)
+
+
 @bp.get("/jobs/<job_id>/download")
 @login_required
 def download(job_id: str):
@@ -112,6 +155,11 @@ def shared_job_or_404(token: str) -> Job:
 def shared_file(token: str, path: str):
     job = shared_job_or_404(token)
     return _file_page(job, Viewer(job.id, share_token=token), path)
+
+
+@bp.get("/s/<token>/raw/<path:path>")
+def shared_raw(token: str, path: str):
+    return _raw(shared_job_or_404(token), path)
 
 
 @bp.get("/s/<token>/download")

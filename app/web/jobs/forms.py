@@ -14,12 +14,17 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from app.generation.project_templates.spec import FEATURES, FIELD_TYPES
+from app.generation.project_templates.spec import FEATURES, FIELD_TYPES, MAX_ENTITIES, MAX_FIELDS
 from app.generation.request import JobRequest
 
 _KEY = r"[a-z0-9]{1,12}"
 ENTITY_KEY = re.compile(_KEY)
 _ENTITY_INPUT = re.compile(rf"^entities-({_KEY})-(name|fields-({_KEY})-(name|type|required))$")
+# The most entity blocks and field rows the form reads: what a job takes, with room for blank rows.
+FORM_ENTITIES = MAX_ENTITIES + 4
+FORM_FIELDS = MAX_FIELDS + 4
+TOO_MANY_ROWS = (f"This form takes at most {MAX_ENTITIES} entities of {MAX_FIELDS} fields each; what you sent has "
+                 "more, and the rows past that were not kept. Remove some entities or fields, then submit again.")
 FRIENDLY = {
     ("name", "string_too_short"): "Give the project a name.",
     ("max_cost_usd", "float_parsing"): "Enter an amount in US dollars, such as 0.50.",
@@ -70,6 +75,7 @@ class JobForm:
     max_cost_usd: str = ""
     run_checks: bool = True
     team_id: str = ""
+    dropped_rows: bool = False  # the form had more blocks or rows than it reads
     errors: dict[str, list[str]] = field(default_factory=dict)
 
     field_types = FIELD_TYPES
@@ -77,19 +83,32 @@ class JobForm:
 
     @classmethod
     def from_form(cls, form: Any) -> JobForm:
-        """Read a posted form (a werkzeug MultiDict, or any mapping with `getlist`)."""
+        """Read a posted form (a werkzeug MultiDict, or any mapping with `getlist`), in one pass over its inputs.
+
+        At most FORM_ENTITIES blocks of FORM_FIELDS rows are read: more is refused with a clear error rather
+        than parsed and rendered back (a form of thousands of rows is a mistake or an attack)."""
         entities: dict[str, EntityBlock] = {}
+        rows: dict[tuple[str, str], FieldRow] = {}
+        dropped = False
         for name in form:
             match = _ENTITY_INPUT.match(name)
             if not match:
                 continue
-            entity = entities.setdefault(match[1], EntityBlock(key=match[1], fields=[]))
+            entity = entities.get(match[1])
+            if entity is None:
+                if len(entities) >= FORM_ENTITIES:
+                    dropped = True
+                    continue
+                entity = entities[match[1]] = EntityBlock(key=match[1], fields=[])
             if match[2] == "name":
                 entity.name = form.get(name, "")[:200]
                 continue
-            row = next((f for f in entity.fields if f.key == match[3]), None)
+            row = rows.get((match[1], match[3]))
             if row is None:
-                row = FieldRow(key=match[3], required=False)
+                if len(entity.fields) >= FORM_FIELDS:
+                    dropped = True
+                    continue
+                row = rows[match[1], match[3]] = FieldRow(key=match[3], required=False)
                 entity.fields.append(row)
             if match[4] == "name":
                 row.name = form.get(name, "")[:200]
@@ -102,7 +121,7 @@ class JobForm:
             description=form.get("description", "")[:5000], entities=list(entities.values()),
             features=[f for f in FEATURES if f in form.getlist("features")], model=form.get("model", "")[:200],
             max_cost_usd=form.get("max_cost_usd", "").strip()[:40], run_checks=bool(form.get("run_checks")),
-            team_id=form.get("team_id", "").strip(),
+            team_id=form.get("team_id", "").strip(), dropped_rows=dropped,
         )
 
     def apply(self, action: str) -> None:
@@ -140,11 +159,14 @@ class JobForm:
     def validate(self, llm: bool) -> JobRequest | None:
         """The request, or None with `errors` filled in, keyed by the name of the input they belong to."""
         self.errors = {}
+        if self.dropped_rows:
+            self.add_error("form", TOO_MANY_ROWS)
+            return None
         try:
             return JobRequest.model_validate(self.request_data(llm))
         except ValidationError as exc:
             for error in exc.errors(include_url=False):
-                self.add_error(self._input_for(error["loc"]), _message(error))
+                self.add_error(self._input_for(error["loc"]), self._entity_message(error) or _message(error))
             return None
 
     def add_error(self, key: str, message: str) -> None:
@@ -166,6 +188,19 @@ class JobForm:
         if len(loc) == 4:
             return entity.filled_fields[loc[3]].input(entity, "name")
         return entity.input("fields")
+
+    def _entity_message(self, error: dict[str, Any]) -> str | None:
+        """An error about an entity as a whole names it: the summary at the top lists every error together."""
+        loc = list(error["loc"])
+        if loc[:1] != ["entities"] or len(loc) < 2 or not isinstance(loc[1], int):
+            return None
+        entities = self.submitted_entities()
+        if loc[1] >= len(entities):
+            return None
+        name = entities[loc[1]].name.strip() or f"number {loc[1] + 1}"
+        if loc[2:] == ["fields"] and error["type"] == "too_short":
+            return f"Give the entity “{name}” at least one field (a field name in one of its rows)."
+        return None
 
     def first_error(self) -> str | None:
         return next(iter(self.errors), None)

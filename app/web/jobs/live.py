@@ -4,6 +4,11 @@ On every connect (and so on every reconnect) it sends the whole current state, e
 namesake whole, the log included; then it follows the event stream from the last event that state holds,
 sending the sections that changed and appending new log lines. A reconnect therefore never leaves a gap and
 never doubles a line, whatever the client missed. The socket closes after the job's `done` event.
+
+Events come from the process's one pub/sub reader (app/web/fanout.py), so a socket holds no Redis connection and
+does nothing while none comes. Access is checked again when it may have ended (app/services/access_changes.py) and
+every ACCESS_RECHECK_S: a revoked share link, a removed team member or a deactivated user closes the socket with
+4403 (CLOSE_ACCESS_REVOKED), which the htmx ws extension does not reconnect after.
 """
 
 from __future__ import annotations
@@ -16,20 +21,22 @@ from flask_login import current_user
 from markupsafe import escape
 
 from app import db
-from app.models import Job
+from app.models import Job, User
 from app.ops.metrics import recorder
 from app.services.access import can_view
 from app.services.artifacts import list_files
-from app.services.events import Event, wait_events
+from app.services.events import Event, read_events, stream_position
 from app.services.sharing import shared_job
 from app.web.common import get_redis, get_session
 from app.web.extensions import sock
+from app.web.fanout import Listener, LiveEvent, hub
 from app.web.jobs import bp
 from app.web.jobs.state import JobState, apply_event, apply_row, build_state
 from app.web.jobs.views import SECTIONS, Viewer, job_events, render_section, viewer_for
+from app.web.realtime import ACCESS_RECHECK_S, CLOSE_ACCESS_REVOKED
 from app.web.sockets import origin_allowed
+from app.web.ws_transport import Channel
 
-BLOCK_MS = 2000
 # With no event for this long, look at the job row: a job can end without a `done` event when Redis was away.
 RECHECK_S = 15
 LIVE_SECTIONS = tuple(name for name in SECTIONS if name != "log")
@@ -65,21 +72,34 @@ def admit_socket():
 
 @sock.route("/ws/jobs/<job_id>", bp=bp)
 def live(ws, job_id: str) -> None:
-    feed = JobFeed(job_id, g.live_viewer, get_redis(timeout_s=BLOCK_MS / 1000 + 5))
+    channel = Channel(ws)
+    feed = JobFeed(job_id, g.live_viewer, get_redis(timeout_s=5), Listener(channel.wake))
     recorder.socket_opened("/ws/jobs")
     try:
-        ws.send(feed.snapshot())
-        while not feed.finished and ws.connected:
-            update = feed.follow(BLOCK_MS)
+        if not hub.follow(feed.listener, job_id):  # before the snapshot: no event falls between the two
+            raise redis.ConnectionError("the event fan-out cannot reach Redis")
+        channel.send(feed.snapshot())
+        while not feed.finished:
+            channel.wait(feed.next_check())
+            channel.receive_ready()  # the page sends nothing; this notices a close
+            update = feed.follow()
             if update:
-                ws.send(update)
+                channel.send(update)
+    except AccessRevoked as revoked:
+        channel.close(CLOSE_ACCESS_REVOKED, str(revoked))
+        return
     except redis.RedisError:
         # 1011 makes the htmx ws extension reconnect (with backoff); the next connect starts from the full state.
-        ws.close(reason=1011, message="progress events are unavailable; reconnecting")
+        channel.close(1011, "progress events are unavailable; reconnecting")
         return
     finally:
+        hub.detach(feed.listener)
         recorder.socket_closed("/ws/jobs")
-    ws.close(reason=1000, message="job finished")
+    channel.close(1000, "job finished")
+
+
+class AccessRevoked(Exception):
+    """The viewer may no longer see the job (share link revoked, team left, account deactivated)."""
 
 
 class JobFeed:
@@ -89,10 +109,13 @@ class JobFeed:
     connect, after `done` (which follows the final row's commit) and when the stream has been quiet for long.
     """
 
-    def __init__(self, job_id: str, viewer: Viewer, connection: redis.Redis) -> None:
+    def __init__(self, job_id: str, viewer: Viewer, connection: redis.Redis, listener: Listener) -> None:
         self.job_id = job_id
         self.viewer = viewer
         self.connection = connection
+        self.listener = listener
+        self.user_id: int | None = None if viewer.shared or not current_user.is_authenticated else current_user.id
+        self.access_checked = time.monotonic()
         self.state: JobState | None = None
         self.sent: dict[str, str] = {}
         self.summary = ""
@@ -111,9 +134,28 @@ class JobFeed:
         self.finished = self.state.finished
         return "".join(self.sent.values()) + self._announce()
 
-    def follow(self, block_ms: int) -> str:
-        """Wait for new events; the sections they changed and the new log lines, or '' when none came."""
-        new = wait_events(self.connection, self.job_id, self.state.last_event_id, block_ms)
+    def next_check(self) -> float:
+        """Seconds until the row or the access is due a look, unless an event comes first."""
+        now = time.monotonic()
+        return max(0.0, min(self.last_seen + RECHECK_S, self.access_checked + ACCESS_RECHECK_S) - now)
+
+    def follow(self) -> str:
+        """Fold what the fan-out queued; the sections that changed and the new log lines, or '' when none."""
+        new: list[Event] = []
+        cursor = self.state.last_event_id or "0-0"
+        for item in self.listener.take():
+            if isinstance(item, LiveEvent):
+                if item.position > stream_position(cursor):
+                    new.append(item.event())
+                    cursor = item.id
+            elif item[0] == "resync":
+                new += read_events(self.connection, self.job_id, cursor)
+                cursor = new[-1].id if new else cursor
+            elif item[0] == "access" and (self.job_id in item[1].get("jobs", ())
+                                          or self.user_id in item[1].get("users", ())):
+                self.check_access()
+        if time.monotonic() - self.access_checked >= ACCESS_RECHECK_S:
+            self.check_access()
         if not new:
             return self._recheck()
         self.last_seen = time.monotonic()
@@ -123,6 +165,20 @@ class JobFeed:
         if any(event.type == "done" for event in new):
             changed |= self._reread()
         return self._changes(changed, new)
+
+    def check_access(self) -> None:
+        """Raise AccessRevoked unless the share link still opens this job, or the person may still see it."""
+        self.access_checked = time.monotonic()
+        with db.Session() as session:
+            if self.viewer.share_token is not None:
+                shared = shared_job(session, self.viewer.share_token)
+                if shared is None or shared.id != self.job_id:
+                    raise AccessRevoked("access revoked: this share link no longer opens the job")
+                return
+            user = session.get(User, self.user_id) if self.user_id is not None else None
+            job = session.get(Job, self.job_id)
+            if user is None or not user.is_active or job is None or not can_view(user, job):
+                raise AccessRevoked("access revoked: you may no longer see this job")
 
     def _recheck(self) -> str:
         if time.monotonic() - self.last_seen < RECHECK_S:

@@ -10,7 +10,8 @@ from app.services.queues import QueueUnavailable
 from app.web.common import error_page, get_redis, get_session, is_fragment_request, page_or_fragment
 from app.web.job_limits import creates_jobs, job_created
 from app.web.jobs import bp
-from app.web.jobs.listing import STATUSES, job_page
+from app.web.jobs.improve import page_context
+from app.web.jobs.listing import STATUSES, job_page, owner_emails
 from app.web.jobs.submit import template_cards, template_names
 from app.web.jobs.views import fragment_response, load_state, redirect_after_post, viewer_for, visible_job_or_404
 
@@ -28,12 +29,24 @@ def list_jobs():
     status = status if status in STATUSES else ""
     template_id = template_id if template_id in {t["id"] for t in template_cards()} else ""
     cursor = request.args.get("cursor", "")[:200]
+    q = request.args.get("q", "").strip()[:100]
     page = job_page(get_session(), current_user, status=status or None, template_id=template_id or None,
-                    cursor=cursor or None)
+                    cursor=cursor or None, q=q or None)
     # A "load more" request appends rows; any other HTMX request (the filters) replaces the whole list.
     fragment = "jobs/_rows.html" if cursor else "jobs/_list.html"
     return page_or_fragment("jobs/list.html", fragment, jobs=page, status_filter=status, template_filter=template_id,
-                            cursor=cursor, statuses=STATUSES, project_templates=template_cards())
+                            q=q, cursor=cursor, statuses=STATUSES, project_templates=template_cards(),
+                            owners=owner_emails(get_session(), page.jobs, current_user))
+
+
+@bp.get("/jobs/<job_id>/row")
+@login_required
+def row(job_id: str):
+    """One row of My jobs, fresh: a row whose job is not final polls this until it is (the page, without HTMX)."""
+    job = visible_job_or_404(job_id)
+    if not is_fragment_request():
+        return redirect(url_for("jobs.show", job_id=job.id), 303)
+    return fragment_response("jobs/_row.html", job=job, owners=owner_emails(get_session(), [job], current_user))
 
 
 @bp.get("/jobs/<job_id>")
@@ -41,8 +54,9 @@ def list_jobs():
 def show(job_id: str):
     job = visible_job_or_404(job_id)
     state = load_state(get_session(), get_redis(), job)
-    return page_or_fragment("jobs/show.html", "jobs/_job.html", job=job, state=state, viewer=viewer_for(job),
-                            template_names=template_names())
+    viewer = viewer_for(job)
+    return page_or_fragment("jobs/show.html", "jobs/_job.html", job=job, state=state, viewer=viewer,
+                            template_names=template_names(), **page_context(job, viewer))
 
 
 def _managed_job(job_id: str):

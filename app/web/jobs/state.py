@@ -33,8 +33,9 @@ EVENT_SECTIONS: dict[str, tuple[str, ...]] = {
 @dataclass
 class AgentStep:
     name: str
-    status: str = "waiting"  # waiting | working | done | failed | skipped
+    status: str = "waiting"  # waiting | working | done | failed | skipped | cancelled
     message: str = ""
+    latest: str = ""  # the agent's newest log line while it works: what a long step is waiting for
     started: datetime | None = None
     finished: datetime | None = None
     rounds: int = 0  # repair rounds this agent ran (coder) or re-runs (reviewer, tester)
@@ -49,6 +50,10 @@ class AgentStep:
     def role(self) -> str:
         return AGENT_ROLES.get(self.name, "")
 
+    @property
+    def started_iso(self) -> str:
+        return self.started.isoformat() if self.started else ""
+
 
 @dataclass(frozen=True)
 class LogLine:
@@ -58,6 +63,7 @@ class LogLine:
     kind: str  # the event type
     level: str  # info | ok | warn | error | stream
     message: str
+    stamp: str = ""  # the event's ISO time: the reader's own clock shows it, and a replay paces by it
 
 
 @dataclass
@@ -126,6 +132,12 @@ class JobState:
         if self.row.started_at is None and self.started is not None:  # the row was read before the job started
             return round((utcnow() - self.started).total_seconds(), 3)
         return self.row.duration_s
+
+    @property
+    def started_iso(self) -> str:
+        """When the job started, for the page's elapsed-time ticker ('' while it waits in the queue)."""
+        moment = self.row.started_at or self.started
+        return moment.isoformat() if moment else ""
 
     @property
     def status(self) -> str:
@@ -230,6 +242,8 @@ def apply_event(state: JobState, event: Event) -> set[str]:
             state.findings = []
         elif event.status == "started" and event.agent == "tester":
             state.checks = []
+        elif event.agent == "tester" and event.status == "completed" and _all_skipped(state.checks):
+            state.steps["tester"].status = "skipped"  # it finished without running a check: not "done"
     elif event.type == "file" and event.data.get("path"):
         state.written[event.data["path"]] = int(event.data.get("size") or 0)
     elif event.type == "review":
@@ -242,6 +256,9 @@ def apply_event(state: JobState, event: Event) -> set[str]:
             state.models.append(event.data["model"])
     elif event.type == "log" and event.data.get("stream"):
         state.streamed_lines += 1
+    elif event.type == "log" and event.agent in state.steps and event.message:
+        state.steps[event.agent].latest = event.message.strip().splitlines()[-1][:200] if event.message.strip() else ""
+        changed.add("timeline")
     return changed
 
 
@@ -260,19 +277,27 @@ def _agent_event(step: AgentStep, event: Event, moment: datetime | None) -> str 
         if step.started is not None:
             step.rounds += 1
         step.status = "working"
+        step.latest = ""
         step.started = step.started or moment
         step.finished = None
         return step.name
     if event.status in ("completed", "failed"):
         step.status = "done" if event.status == "completed" else "failed"
         step.finished = moment
+        step.latest = ""
     return None
 
 
+def _all_skipped(checks: list[dict[str, Any]]) -> bool:
+    return bool(checks) and all(check.get("skipped") for check in checks)
+
+
 def _closed(step: AgentStep, status: str) -> AgentStep:
-    """A finished job has no agent working: one still marked so was stopped; one never started was skipped."""
+    """A finished job has no agent working: one still marked so was stopped (by a cancel, or a failure); one never
+    started was skipped."""
     if step.status == "working":
-        return replace(step, status="failed" if status != JobStatus.COMPLETED.value else "done")
+        stopped = {JobStatus.COMPLETED.value: "done", JobStatus.CANCELLED.value: "cancelled"}.get(status, "failed")
+        return replace(step, status=stopped, latest="")
     if step.status == "waiting":
         return replace(step, status="skipped")
     return step
@@ -299,7 +324,7 @@ def log_line(event: Event) -> LogLine:
         level = "ok"
     moment = _moment(event.timestamp)
     return LogLine(id=event.id, time=moment.strftime("%H:%M:%S") if moment else "", agent=event.agent,
-                   kind=event.type, level=level, message=event.message)
+                   kind=event.type, level=level, message=event.message, stamp=moment.isoformat() if moment else "")
 
 
 def build_tree(files: dict[str, int]) -> list[TreeNode]:

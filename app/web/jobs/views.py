@@ -8,13 +8,16 @@ from urllib.parse import urlsplit
 import redis
 from flask import abort, make_response, redirect, render_template, url_for
 from flask_login import current_user
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.models import Job
+from app import db
+from app.models import Job, JobStatus, utcnow
 from app.services.access import can_manage, can_view
 from app.services.artifacts import list_files
 from app.services.events import Event, history, stored_events
 from app.web.common import get_session, is_fragment_request
+from app.web.jobs import bp
 from app.web.jobs.state import SECTIONS, JobState, build_state
 
 
@@ -35,6 +38,12 @@ class Viewer:
         if self.shared:
             return url_for("jobs.shared_file", token=self.share_token, path=path)
         return url_for("jobs.file", job_id=self.job_id, path=path)
+
+    def raw_url(self, path: str, download: bool = False) -> str:
+        extra = {"download": "1"} if download else {}
+        if self.shared:
+            return url_for("jobs.shared_raw", token=self.share_token, path=path, **extra)
+        return url_for("jobs.raw", job_id=self.job_id, path=path, **extra)
 
     def download_url(self) -> str:
         if self.shared:
@@ -107,3 +116,20 @@ def redirect_after_post(target: str):
         response.vary.add("HX-Request")
         return response
     return redirect(target, 303)
+
+
+@bp.app_template_global()
+def server_now() -> str:
+    """The server's clock as the page was rendered: the page's tickers correct the reader's clock by it."""
+    return utcnow().isoformat()
+
+
+@bp.app_template_global()
+def queue_position(job: Job) -> int | None:
+    """Where a queued job waits: 1 when it is next. Read in a session of its own, as the socket renders too."""
+    if job.status != JobStatus.QUEUED.value:
+        return None
+    with db.Session() as session:
+        ahead = session.scalar(select(func.count()).select_from(Job).where(
+            Job.status == JobStatus.QUEUED.value, Job.created_at < job.created_at))
+    return (ahead or 0) + 1

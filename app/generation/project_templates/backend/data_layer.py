@@ -6,7 +6,7 @@ from .. import GeneratedFile
 from ..spec import EntitySpec, FieldSpec, ProjectSpec
 from ..verbatim import verbatim
 from .accounts import AUTH_SCHEMAS, USER_MODEL
-from .python_code import PYTHON_TYPES, datetime_imports, fill
+from .python_code import PYTHON_TYPES, SAFE_INTEGER, attribute, datetime_imports, fill
 
 DATABASE = verbatim("backend", "app/database.py", "SQLAlchemy engine from DATABASE_URL, the declarative Base, and "
                     "the get_session dependency", ("app/config.py",))
@@ -16,13 +16,16 @@ def _column(field: FieldSpec) -> str:
     annotation = PYTHON_TYPES[field.type].annotation
     if not field.required:
         annotation += " | None"
-    return f"    {field.snake}: Mapped[{annotation}] = mapped_column({PYTHON_TYPES[field.type].column})"
+    name = attribute(field)
+    column = PYTHON_TYPES[field.type].column if name == field.snake else (
+        f'"{field.snake}", {PYTHON_TYPES[field.type].column}')  # the column keeps the field's name
+    return f"    {name}: Mapped[{annotation}] = mapped_column({column})"
 
 
 def _model(entity: EntitySpec) -> str:
     return "\n".join([
         f"class {entity.class_name}(Base):",
-        f'    __tablename__ = "{entity.plural_snake}"',
+        f'    __tablename__ = "{entity.module}"',
         "",
         "    id: Mapped[int] = mapped_column(primary_key=True)",
         *(_column(field) for field in entity.fields),
@@ -53,34 +56,73 @@ def _module(*blocks: str) -> str:
     return "\n\n".join(block.strip("\n") for block in blocks if block.strip())
 
 
+# The types of request fields by (field type, required): what the API accepts is what it can store and give back
+# unchanged. Each alias is declared in app/schemas.py only when a field uses it.
+_SCHEMA_TYPES = {
+    ("str", True): "NonEmptyStr255", ("str", False): "Str255",
+    ("text", True): "NonEmptyText", ("text", False): "str",
+    ("int", True): "WholeNumber", ("float", True): "FiniteFloat",
+    ("bool", True): "bool", ("date", True): "date", ("datetime", True): "NaiveDatetime",
+}
+_ALIASES = {
+    "NonEmptyStr255": "Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]",
+    "Str255": "Annotated[str, Field(max_length=255)]",
+    "NonEmptyText": "Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]",
+    "WholeNumber": f"Annotated[int, Field(ge=-{SAFE_INTEGER:_}, le={SAFE_INTEGER:_})]",
+    "FiniteFloat": "Annotated[float, Field(allow_inf_nan=False)]",
+}
+_ALIAS_COMMENTS = {
+    "NonEmptyStr255": "# Text is kept without surrounding spaces; a required one must not be blank.",
+    "WholeNumber": "# Whole numbers within what a JavaScript client reads exactly (Number.MAX_SAFE_INTEGER).",
+    "FiniteFloat": "# JSON has no NaN or Infinity: such a number could not be given back.",
+}
+
+
 def _schema_type(field: FieldSpec) -> str:
-    if field.type == "str":
-        annotation = "NonEmptyStr255" if field.required else "Str255"
-    else:
-        annotation = PYTHON_TYPES[field.type].annotation
-    return annotation if field.required else f"{annotation} | None = None"
+    return _SCHEMA_TYPES.get((field.type, field.required)) or _SCHEMA_TYPES[(field.type, True)]
+
+
+def _schema_field(field: FieldSpec) -> str:
+    name, annotation = attribute(field), _schema_type(field)
+    if name == field.snake:
+        return f"    {name}: {annotation}" + ("" if field.required else " | None = None")
+    if field.required:
+        return f'    {name}: {annotation} = Field(alias="{field.snake}")'
+    return f'    {name}: {annotation} | None = Field(default=None, alias="{field.snake}")'
 
 
 def _schema(entity: EntitySpec) -> str:
+    attributes = [attribute(field) for field in entity.fields]
+    aliased = any(name != field.snake for name, field in zip(attributes, entity.fields, strict=True))
     lines = [f"class {entity.class_name}In(BaseModel):"]
-    lines += [f"    {field.snake}: {_schema_type(field)}" for field in entity.fields]
+    if any(name.startswith("model_") for name in attributes):  # Pydantic keeps model_* for itself unless told
+        lines += ["    model_config = ConfigDict(protected_namespaces=())", ""]
+    lines += [_schema_field(field) for field in entity.fields]
+    # A response reads the record's attributes by their Python names: by its JSON name, `metadata` would be the
+    # table's MetaData. It still answers with the JSON names.
+    config = "from_attributes=True, validate_by_name=True, validate_by_alias=False" if aliased else (
+        "from_attributes=True")
     lines += ["", "", f"class {entity.class_name}Out({entity.class_name}In):",
-              "    model_config = ConfigDict(from_attributes=True)", "", "    id: int"]
+              f"    model_config = ConfigDict({config})", "", "    id: int"]
     return "\n".join(lines)
 
 
 def schemas(spec: ProjectSpec) -> GeneratedFile:
     auth = spec.has("auth")
     fields = [field for entity in spec.entities for field in entity.fields]
-    aliases = []
-    if any(f.type == "str" and f.required for f in fields):
-        aliases.append("NonEmptyStr255 = Annotated[str, Field(min_length=1, max_length=255)]")
-    if any(f.type == "str" and not f.required for f in fields):
-        aliases.append("Str255 = Annotated[str, Field(max_length=255)]")
-    stdlib = datetime_imports(fields) + ("from typing import Annotated" if aliases or auth else "")
-    pydantic = ["AfterValidator"] * auth + ["BaseModel", "ConfigDict"] + ["Field"] * bool(aliases or auth)
+    used = {_schema_type(field) for field in fields}
+    aliases = [name for name in _ALIASES if name in used]
+    declared = "\n".join((f"{_ALIAS_COMMENTS[name]}\n" if name in _ALIAS_COMMENTS else "")
+                         + f"{name} = {_ALIASES[name]}" for name in aliases)
+    stdlib = ("from datetime import date\n" if "date" in used else "") + (
+        "from typing import Annotated" if aliases or auth else "")
+    names = {"BaseModel", "ConfigDict"} | ({"AfterValidator", "Field"} if auth else set())
+    names |= {"Field"} if any(attribute(f) != f.snake for f in fields) or {"Str255", "WholeNumber", "FiniteFloat"} & \
+        used else set()
+    names |= {"StringConstraints"} if {"NonEmptyStr255", "NonEmptyText"} & used else set()
+    names |= {"NaiveDatetime"} if "NaiveDatetime" in used else set()
     header = _module('"""Request and response bodies; Pydantic validates every request before a route runs."""',
-                     stdlib, f"from pydantic import {', '.join(pydantic)}", "\n".join(aliases))
+                     stdlib, f"from pydantic import {', '.join(sorted(names))}", declared)
     blocks = [header, *(_schema(e) for e in spec.entities), *([AUTH_SCHEMAS] if auth else [])]
     return GeneratedFile("app/schemas.py", "\n\n\n".join(blocks) + "\n",
                          "Pydantic v2 request/response schemas with validation"

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import GeneratedFile
 from ..spec import EntitySpec
-from .python_code import PYTHON_TYPES, fill, py_literal, sample_body, sample_value
+from .python_code import BLANK_VALUES, EDGE_VALUES, PYTHON_TYPES, fill, py_literal, sample_body, sample_value
 
 
 def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> GeneratedFile:
@@ -27,6 +27,11 @@ def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> Generated
             """, fields=py_literal([f.snake for f in required])))
     wrong = [f"({py_literal(f.snake)}, {py_literal(PYTHON_TYPES[f.type].invalid)})" for f in entity.fields]
     tests.append(fill(_WRONG_TYPE_TEST, cases=_list_literal(wrong)))
+    edge = [f"({py_literal(f.snake)}, {value})" for f in entity.fields for value in EDGE_VALUES.get(f.type, ())]
+    edge += [f"({py_literal(f.snake)}, {value})" for f in required if f.type in ("str", "text")
+             for value in BLANK_VALUES]
+    if edge:
+        tests.append(fill(_EDGE_TEST, cases=_list_literal(edge)))
     if optional:
         body = _dict_literal({f.snake: sample_value(f) for f in required}, indent=4)
         checks = "\n    ".join(f"assert created[{py_literal(f.snake)}] is None" for f in optional)
@@ -48,7 +53,7 @@ def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> Generated
         tests.append(fill(_SIGN_IN_REQUIRED_TEST))
     head = fill("""
         \"\"\"$plural_label through the API: every route, and the errors a client can cause.\"\"\"
-
+        $json
         import pytest
 
         URL = "$url"
@@ -61,11 +66,12 @@ def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> Generated
             assert response.status_code == 201, response.text
             return response.json()
         """, plural_label=entity.plural_label, url=f"{prefix}/{entity.plural_kebab}",
+        json="\nimport json\n" if edge else "",
         valid=_dict_literal(sample_body(entity, 0)), changed=_dict_literal(sample_body(entity, 1)))
-    return GeneratedFile(f"tests/test_{entity.plural_snake}.py", "\n\n".join([head, *tests]),
+    return GeneratedFile(f"tests/test_{entity.module}.py", "\n\n".join([head, *tests]),
                          f"Tests every {entity.label.lower()} route: round trip, pagination, 404, 422"
                          + (", 401" if auth else ""),
-                         ("tests/conftest.py", f"app/routers/{entity.plural_snake}.py"))
+                         ("tests/conftest.py", f"app/routers/{entity.module}.py"))
 
 
 def _dict_literal(values: dict[str, Any], indent: int = 0) -> str:
@@ -135,6 +141,19 @@ _WRONG_TYPE_TEST = """
 @pytest.mark.parametrize(("field", "value"), $cases)
 def test_a_value_of_the_wrong_type_is_422_and_stores_nothing(client, field, value):
     response = client.post(URL, json={**VALID, field: value})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert client.get(URL).json() == []
+"""
+
+# Sent as raw JSON: a client encoding refuses NaN and Infinity, which Python's json module (and the API's) reads.
+_EDGE_TEST = """
+@pytest.mark.parametrize(("field", "value"), $cases)
+def test_a_value_the_api_could_not_give_back_unchanged_is_422_and_stores_nothing(client, field, value):
+    body = json.dumps({**VALID, field: value})
+
+    response = client.post(URL, content=body, headers={"Content-Type": "application/json"})
 
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]

@@ -13,7 +13,7 @@ def requirements(spec: ProjectSpec) -> GeneratedFile:
         "fastapi>=0.115,<1",
         "uvicorn>=0.30,<1",
         "sqlalchemy>=2.0.30,<3",
-        "pydantic>=2.10,<3",
+        "pydantic>=2.11,<3",  # validate_by_name
     ]
     if spec.has("auth"):
         lines.append("pyjwt>=2.10,<3")

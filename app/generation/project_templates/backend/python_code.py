@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import keyword
 import re
 import textwrap
 from dataclasses import dataclass
@@ -23,12 +24,45 @@ class PythonType:
 PYTHON_TYPES: dict[str, PythonType] = {
     "str": PythonType("str", "sa.String(255)", 12345),
     "text": PythonType("str", "sa.Text", 12345),
-    "int": PythonType("int", "sa.Integer", "many", (42, 7)),
+    "int": PythonType("int", "sa.BigInteger", "many", (42, 7)),
     "float": PythonType("float", "sa.Float", "lots", (12.5, 0.25)),
     "bool": PythonType("bool", "sa.Boolean", "maybe", (True, False)),
     "date": PythonType("date", "sa.Date", "not a date", ("2024-05-17", "2025-01-31")),
     "datetime": PythonType("datetime", "sa.DateTime", "soon", ("2024-05-17T09:30:00", "2025-01-31T18:45:00")),
 }
+
+
+# The largest whole number a JavaScript client reads exactly (Number.MAX_SAFE_INTEGER); the API keeps whole numbers
+# within it, so that no client rounds one, and they fit a 64-bit column.
+SAFE_INTEGER = 2**53 - 1
+
+# Values of the right JSON type that the API still refuses (422), as Python expressions for the generated tests:
+# numbers JSON cannot carry faithfully, whole numbers past the safe range, time zone offsets (the database keeps
+# local date-times), blank required text.
+EDGE_VALUES: dict[str, tuple[str, ...]] = {
+    "int": (str(SAFE_INTEGER + 1), str(-SAFE_INTEGER - 1), str(2**63)),
+    "float": ('float("nan")', 'float("inf")', 'float("-inf")'),
+    "datetime": ('"2024-05-17T09:30:00+02:00"', '"2024-05-17T09:30:00Z"'),
+}
+BLANK_VALUES = ('""', '"   "')
+
+# Names a model or schema class body cannot bind to a field: Python keywords, the attributes of Pydantic's BaseModel
+# and SQLAlchemy's declarative base, and the names the class bodies read (a field `date: date | None = None` binds
+# `date` before Python reads the annotation). Such a field gets a trailing underscore in Python (`from_`) and keeps
+# its name in JSON (an alias) and in the table (the column name).
+_CLASS_BODY_NAMES = frozenset({
+    "copy", "dict", "json", "schema", "schema_json", "construct", "validate", "from_orm", "parse_obj", "parse_raw",
+    "parse_file", "update_forward_refs", "metadata", "registry", "self", "cls", "sa", "mapped_column", "date",
+    "datetime", "str", "int", "float", "bool",
+})
+
+
+def attribute(field: FieldSpec) -> str:
+    """The field's attribute in the generated Python: its snake_case name, or that name and "_" when it is taken."""
+    name = field.snake
+    if keyword.iskeyword(name) or name in _CLASS_BODY_NAMES or name.startswith("model_"):
+        return f"{name}_"
+    return name
 
 
 def sample_value(field: FieldSpec, variant: int = 0) -> Any:
@@ -60,7 +94,19 @@ def py_literal(value: Any) -> str:
         return "{" + ", ".join(f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
         return "[" + ", ".join(py_literal(v) for v in value) + "]"
+    if isinstance(value, str):
+        return '"' + "".join(_py_char(char) for char in value) + '"'
     return json.dumps(value)
+
+
+def _py_char(char: str) -> str:
+    """A character inside a double-quoted Python string: letters as written, anything else escaped the Python way
+    (JSON's escapes spell a character past U+FFFF as two surrogates, which Python reads as two characters)."""
+    if char.isascii():
+        return json.dumps(char)[1:-1]
+    if char.isprintable():
+        return char
+    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
 
 
 def py_string(text: str, indent: int = 0, width: int = 100) -> str:

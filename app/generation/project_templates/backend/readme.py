@@ -55,7 +55,8 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
         "A REST API built with FastAPI, SQLAlchemy 2 and Pydantic 2"
         + (", with accounts and bearer tokens" if auth else "") + ". It stores its data in SQLite unless "
         "`DATABASE_URL` names another database.",
-        fill(_README_RUN, prefix=normal_prefix(api_prefix)),
+        fill(_README_RUN, prefix=normal_prefix(api_prefix), dev_env="APP_ENV=development " if auth else "",
+             dev_note=_README_DEV_KEY if auth else ""),
         "## Configuration\n\n" + "\n".join(["| variable | default | meaning |", "| --- | --- | --- |", *(
             f"| `{name}` | {default} | {meaning} |" for name, default, meaning, for_auth in _SETTINGS
             if auth or not for_auth)]),
@@ -69,7 +70,7 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
         "## Entities\n\n" + entities_section(spec),
     ]
     if spec.has("docker"):
-        sections.append(fill(_README_DOCKER, slug=spec.slug))
+        sections.append(fill(_README_DOCKER, slug=spec.slug, secret=_DOCKER_ENV if auth else ""))
     sections.append(_README_LAYOUT.rstrip())
     if auth:
         sections[-1] = sections[-1].replace("app/schemas.py ", "app/security.py       password hashing, tokens, the "
@@ -80,7 +81,10 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
 
 _SETTINGS = (
     ("DATABASE_URL", "`sqlite:///./app.db`", "any SQLAlchemy database URL", False),
-    ("SECRET_KEY", "a development key", "signs access tokens: set a long random value in production", True),
+    ("SECRET_KEY", "(none)", "signs access tokens: a long random value; required unless `APP_ENV=development`",
+     True),
+    ("APP_ENV", "(none)", "`development` signs tokens with a fixed development key when `SECRET_KEY` is unset",
+     True),
     ("ACCESS_TOKEN_MINUTES", "30", "how long an access token stays valid", True),
     ("CORS_ORIGINS", "(none)", "comma-separated origins a browser may call the API from", False),
 )
@@ -94,9 +98,9 @@ Python 3.11 or newer:
 python3 -m venv .venv
 . .venv/bin/activate
 pip install -r requirements.txt
-uvicorn app.main:app --reload
+${dev_env}uvicorn app.main:app --reload
 ```
-
+$dev_note
 The tables are created at startup. Open http://127.0.0.1:8000/docs for the interactive documentation, or
 http://127.0.0.1:8000$prefix/health to check the service.
 
@@ -132,8 +136,15 @@ _README_DOCKER = """
 
 ```bash
 docker build -t $slug .
-docker run -p 8000:8000 -v $slug-data:/srv/data $slug
+docker run -p 8000:8000 ${secret}-v $slug-data:/srv/data $slug
 ```
+"""
+
+_DOCKER_ENV = "-e SECRET_KEY=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\" "
+
+_README_DEV_KEY = """
+`APP_ENV=development` lets the API sign tokens with a fixed development key; anywhere else, set `SECRET_KEY` to a
+long random string instead (the API refuses to start without one).
 """
 
 _README_LAYOUT = """

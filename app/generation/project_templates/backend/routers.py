@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import builtins
+import keyword
+
 from .. import GeneratedFile
 from ..spec import EntitySpec
 from ..verbatim import verbatim
 from .python_code import fill
 
-# Names a router module binds itself; an entity whose snake name is one of them gets a neutral local name.
+# Names a router module binds or reads itself; an entity whose snake name is one of them, a keyword or a builtin
+# (`class`, `list`) gets a neutral local name.
 _ROUTER_NAMES = frozenset({"router", "status", "select", "models", "schemas", "session", "limit", "offset", "query",
-                           "name", "value", "current_user"})
+                           "name", "value", "current_user", "annotated", "depends"}) | frozenset(dir(builtins))
 
 PACKAGE = verbatim("backend", "app/routers/__init__.py", "Marks `app.routers` as a package")
 
@@ -18,7 +22,7 @@ HEALTH_ROUTER = verbatim("backend", "app/routers/health.py", "Health route: 200 
 
 
 def entity_router(entity: EntitySpec, auth: bool) -> GeneratedFile:
-    one = "item" if entity.snake in _ROUTER_NAMES else entity.snake
+    one = "item" if entity.snake in _ROUTER_NAMES or keyword.iskeyword(entity.snake) else entity.snake
     content = fill("""
         \"\"\"$plural_label: list, create, read, replace and delete.\"\"\"
 
@@ -85,7 +89,7 @@ def entity_router(entity: EntitySpec, auth: bool) -> GeneratedFile:
         security_import="from app.security import current_user\n" if auth else "",
         protected=", dependencies=[Depends(current_user)]" if auth else "")
     depends = ("app/database.py", "app/models.py", "app/schemas.py") + (("app/security.py",) if auth else ())
-    return GeneratedFile(f"app/routers/{entity.plural_snake}.py", content,
+    return GeneratedFile(f"app/routers/{entity.module}.py", content,
                          f"CRUD routes for {entity.plural_label.lower()}"
                          + (", behind the bearer-token dependency" if auth else ""), depends)
 

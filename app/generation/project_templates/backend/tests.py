@@ -98,8 +98,12 @@ _AUTH_TESTS = """
 from datetime import UTC, datetime, timedelta
 
 import jwt
+import pytest
+from fastapi.testclient import TestClient
 
+from app import config
 from app.config import settings
+from app.main import app
 from app.security import hash_password, verify_password
 
 AUTH = "$prefix/auth"
@@ -170,4 +174,17 @@ def test_a_missing_invalid_or_expired_token_is_refused(anonymous_client):
         response = anonymous_client.get(f"{AUTH}/me", headers=headers)
         assert response.status_code == 401
         assert response.headers["www-authenticate"] == "Bearer"
+
+
+def test_outside_development_the_api_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setattr(config, "settings", config.load_settings({}))
+
+    with pytest.raises(RuntimeError, match="SECRET_KEY is not set"), TestClient(app):
+        pass
+
+
+@pytest.mark.parametrize("environ", [{"SECRET_KEY": "a long random string, 32 bytes or more"},
+                                     {"APP_ENV": "development"}])
+def test_a_secret_key_or_development_lets_it_start(environ):
+    config.require_secret_key(config.load_settings(environ))
 """

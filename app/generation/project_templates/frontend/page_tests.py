@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import textwrap
 from typing import Any
 
 from .. import GeneratedFile
 from ..spec import EntitySpec, FieldSpec, ProjectSpec
 from .testing import control, sample
-from .typescript import article, fill, ts_import, ts_names, ts_object, ts_string
+from .typescript import article, fill, ts_import, ts_names, ts_object, ts_string, ts_value
 
 
 def _empty_value(field: FieldSpec) -> tuple[str, Any]:
@@ -27,7 +26,7 @@ def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> Generat
         return ts_object({f.snake: sample(f, variant)[2] for f in fields})
 
     required_form = {f.label: sample(f, 0)[0] for f in fields if f.required}
-    required_row = json.dumps(["1", *(sample(f, 0)[1] if f.required else _empty_value(f)[0] for f in fields)])
+    required_row = ts_value(["1", *(sample(f, 0)[1] if f.required else _empty_value(f)[0] for f in fields)])
     required_stored = {f.snake: sample(f, 0)[2] if f.required else _empty_value(f)[1] for f in fields}
     missing = [f for f in fields if f.required and f.type != "bool"]
     whole = next((f for f in fields if f.type == "int"), None)
@@ -151,8 +150,8 @@ def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> Generat
         """, page=n.page, source="a stubbed REST API" if remote else "the localStorage store",
         imports="\n".join(imports), input=n.input, first=stored(0), second=stored(1), first_form=form(0),
         second_form=form(1),
-        first_row=json.dumps([sample(f, 0)[1] for f in fields]),
-        second_row=json.dumps([sample(f, 1)[1] for f in fields]),
+        first_row=ts_value([sample(f, 0)[1] for f in fields]),
+        second_row=ts_value([sample(f, 1)[1] for f in fields]),
         setup=setup, empty=empty_text, tests="\n".join(textwrap.indent(test, "  ") for test in tests))
     depends = [n.api_path, "src/test/helpers.ts", n.page_path]
     if remote:
@@ -166,7 +165,7 @@ def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> Generat
 def app_test(spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
     auth, remote = spec.has("auth"), api_base is not None
     first, last = spec.entities[0], spec.entities[-1]
-    labels = json.dumps([e.plural_label for e in spec.entities])
+    labels = ts_value([e.plural_label for e in spec.entities])
     sign_in = "  storeToken(TOKEN);\n" if auth else ""
 
     def heading(entity: EntitySpec) -> str:
@@ -194,7 +193,9 @@ def app_test(spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
             it("switches pages from the navigation and the address", async () => {
             [[sign_in]]  render(<App />);
               await [[first]];
-              fireEvent.click(screen.getByRole("link", { name: [[label]] }));
+              // In the navigation: the header's title link may carry the same name ("Recipes").
+              const nav = screen.getByRole("navigation", { name: "Main" });
+              fireEvent.click(within(nav).getByRole("link", { name: [[label]] }));
               expect(await [[last]]).toBeTruthy();
               expect(window.location.hash).toBe([[hash]]);
               window.location.hash = "#/[[first_path]]";

@@ -13,15 +13,6 @@ from ..spec import EntitySpec, FieldSpec
 
 _MARK = re.compile(r"\[\[(\w+)\]\]")
 
-# Names an entity's types and page cannot take: globals the generated modules use, and their own exports.
-_TAKEN = frozenset({
-    "Array", "Boolean", "Date", "Document", "Element", "Error", "Event", "Function", "Headers", "JSON", "Map",
-    "Math", "Node", "Number", "Object", "Omit", "Partial", "Pick", "Promise", "Readonly", "Record", "Request",
-    "Required", "Response", "Set", "Storage", "String", "Symbol", "URL", "Window", "React", "JSX",
-    "ApiError", "Collection", "ComponentType", "Credentials", "FieldConfig", "FieldInput", "FormErrors",
-    "FormEvent", "FormValues", "LoginPage", "ResourceApi", "ResourcePage", "Route",
-})
-
 # TypeScript type, form -> API conversion (required, optional) and API -> form conversion of each field type.
 TS_TYPES = {
     "str": ("string", "toText", "toOptionalText", "fromText"),
@@ -45,7 +36,13 @@ def fill(text: str, **values: str) -> str:
 
 
 def ts_string(text: str) -> str:
-    return json.dumps(text)
+    """A string literal; accents stay as written (a JSX attribute's "..." reads no escapes)."""
+    return ts_value(text)
+
+
+def ts_value(value: Any) -> str:
+    """A JSON value as a TypeScript literal, letters as written."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
@@ -72,9 +69,7 @@ class TsNames:
 
 
 def ts_names(entity: EntitySpec) -> TsNames:
-    base = entity.class_name
-    if {base, f"{base}Input", f"{base}Page"} & _TAKEN:
-        base += "Record"
+    base = entity.class_name  # "Record" added already to a name the generated code takes (spec.TAKEN_CLASS_NAMES)
     return TsNames(type=base, input=f"{base}Input", page=f"{base}Page", module=entity.plural_camel,
                    list=f"list{naming.plural(base)}", get=f"get{base}", create=f"create{base}",
                    update=f"update{base}", delete=f"delete{base}")
@@ -97,7 +92,7 @@ def ts_type(field: FieldSpec) -> str:
 
 
 def ts_object(items: dict[str, Any], quote_keys: bool = False, indent: int = 0) -> str:
-    pairs = [f"{json.dumps(key) if quote_keys else key}: {json.dumps(value)}" for key, value in items.items()]
+    pairs = [f"{ts_value(key) if quote_keys else key}: {ts_value(value)}" for key, value in items.items()]
     line = "{ " + ", ".join(pairs) + " }" if pairs else "{}"
     if len(line) + indent <= 90:
         return line

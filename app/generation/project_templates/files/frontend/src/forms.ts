@@ -30,6 +30,9 @@ export function validate(fields: FieldConfig[], values: FormValues): FormErrors 
       if (field.required) errors[field.name] = `${field.label} is required`;
     } else if (field.kind === "int" && !Number.isInteger(Number(text))) {
       errors[field.name] = `${field.label} must be a whole number`;
+    } else if (field.kind === "int" && !Number.isSafeInteger(Number(text))) {
+      // Past 2^53 a JavaScript number is rounded, and the API refuses it.
+      errors[field.name] = `${field.label} is too large`;
     } else if (field.kind === "float" && !Number.isFinite(Number(text))) {
       errors[field.name] = `${field.label} must be a number`;
     } else if (field.kind === "str" && text.length > MAX_TEXT_LENGTH) {

@@ -1,0 +1,99 @@
+"""What every WebSocket of ours needs from simple-websocket beyond its defaults: whole writes, one writer at a time,
+and one wake-up for "a message came in" and "an event is waiting to go out".
+
+simple-websocket 1.1 writes frames with `socket.send`, which under gevent may write only part of a frame when the
+send buffer is full; the rest is dropped and the client sees a broken frame (close 1002; upstream issue #45, fixed
+there but unreleased). Its reader thread also writes (pongs, the close handshake) while our handler sends. So the
+socket is wrapped: every write is a `sendall` under the socket's own lock, and our sends hold that lock across
+framing and writing, so frames never interleave.
+"""
+
+from __future__ import annotations
+
+import struct
+import threading
+from typing import Any
+
+from simple_websocket import ConnectionClosed
+
+
+class _WholeWrites:
+    """The connection's socket, except that `send` writes everything it is given, one writer at a time."""
+
+    __slots__ = ("_sock", "lock")
+
+    def __init__(self, sock: Any, lock: threading.RLock) -> None:
+        self._sock, self.lock = sock, lock
+
+    def send(self, data: bytes) -> int:
+        with self.lock:
+            self._sock.sendall(data)
+        return len(data)
+
+    sendall = send
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class Channel:
+    """One server socket: `send` whole frames under a per-socket lock; `wake` is set by incoming messages (and by
+    whoever queues something for this socket), so one wait covers both directions."""
+
+    __slots__ = ("lock", "wake", "ws")
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.lock = threading.RLock()
+        if not isinstance(ws.sock, _WholeWrites):
+            ws.sock = _WholeWrites(ws.sock, self.lock)
+        # simple-websocket's reader thread sets `ws.event` after each incoming message and on close.
+        self.wake = ws.event
+
+    def send(self, text: str) -> None:
+        with self.lock:
+            self.ws.send(text)
+
+    def send_frame(self, frame: bytes, text: str) -> None:
+        """Send a text frame encoded once for every socket (`text_frame`); a socket that negotiated an extension
+        (permessage-deflate, offered by browsers) frames `text` itself."""
+        if not self._plain():
+            self.send(text)
+            return
+        if not self.ws.connected:
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
+        with self.lock:
+            self.ws.sock.send(frame)
+
+    def _plain(self) -> bool:
+        protocol = getattr(getattr(self.ws.ws, "connection", None), "_proto", None)
+        return protocol is not None and not protocol.extensions and protocol._outbound_opcode is None
+
+    def close(self, code: int, reason: str) -> None:
+        with self.lock:
+            self.ws.close(reason=code, message=reason)
+
+    def wait(self, timeout: float | None) -> None:
+        """Sleep until a message arrives, something is queued for this socket, it closes, or `timeout` passes."""
+        self.wake.wait(timeout)
+        self.wake.clear()
+
+    def receive_ready(self) -> list[str | bytes]:
+        """The messages that have arrived, without waiting; raises ConnectionClosed once the socket has closed."""
+        received = []
+        while (message := self.ws.receive(timeout=0)) is not None:
+            received.append(message)
+        return received
+
+
+def text_frame(text: str) -> bytes:
+    """A complete, unmasked server-to-client text frame (RFC 6455 §5.2), with no extension."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 2**16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload

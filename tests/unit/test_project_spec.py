@@ -1,0 +1,63 @@
+"""The spec's rules: which names a person may give, and the identifiers the generated code derives from them."""
+
+import pytest
+
+from app.cli.generate import parse_entity
+from app.generation.project_templates.spec import MAX_FIELDS, EntitySpec, ProjectSpec
+
+
+def entity(name: str, *fields: str) -> EntitySpec:
+    return EntitySpec(name=name, fields=[{"name": f} for f in fields or ("title",)])
+
+
+@pytest.mark.parametrize(("text", "fields"), [
+    ("Invoice:total : float ?,paid:bool", [("total", "float", False), ("paid", "bool", True)]),
+    ("Invoice:note:?,total:float", [("note", "str", False), ("total", "float", True)]),
+    ("Invoice: number : int", [("number", "int", True)]),
+])
+def test_the_command_line_reads_spaces_around_types_and_the_optional_mark(text, fields):
+    parsed = parse_entity(text)
+
+    assert parsed["name"] == "Invoice"
+    assert [(f["name"], f["type"], f["required"]) for f in parsed["fields"]] == fields
+
+
+@pytest.mark.parametrize(("name", "class_name", "module", "url"), [
+    ("Task", "Task", "tasks", "tasks"), ("Class", "Class", "classes", "classes"), ("User", "UserRecord",
+                                                                                   "user_records", "users"),
+    ("Date", "DateRecord", "dates", "dates"), ("None", "NoneRecord", "nones", "nones"),
+    ("A", "A", "a_records", "as"), ("Café", "Cafe", "cafes", "cafes"), ("Person", "Person", "people", "people"),
+    ("News", "News", "news", "news"), ("Login", "LoginRecord", "logins", "logins"),
+])
+def test_an_entity_keeps_its_name_and_url_and_gets_identifiers_the_code_can_use(name, class_name, module, url):
+    spec = entity(name)
+
+    assert (spec.class_name, spec.module, spec.plural_kebab) == (class_name, module, url)
+    assert spec.label == name
+
+
+def test_user_is_an_entity_beside_the_accounts_of_auth():
+    spec = ProjectSpec(template_id="fastapi-backend", name="school", features=["auth"],
+                       entities=[entity("User", "nickname"), entity("Class", "from", "größe")])
+
+    assert [e.label for e in spec.entities] == ["User", "Class"]
+    assert [f.label for f in spec.entities[1].fields] == ["From", "Größe"]
+
+
+@pytest.mark.parametrize(("entities", "message"), [
+    ([entity("Due date"), entity("dueDate")], "two entities"),
+    ([entity("User"), entity("User Record")], "two entities"),
+    ([entity("Person"), entity("People")], "two entities"),
+])
+def test_names_that_become_one_identifier_are_refused(entities, message):
+    with pytest.raises(ValueError, match=message):
+        ProjectSpec(template_id="fastapi-backend", name="x", entities=entities)
+
+
+def test_two_fields_that_become_one_identifier_or_a_taken_field_name_are_refused():
+    with pytest.raises(ValueError, match="two fields"):
+        EntitySpec(name="Task", fields=[{"name": "größe"}, {"name": "grosse"}])
+    with pytest.raises(ValueError, match="every generated record"):
+        EntitySpec(name="Task", fields=[{"name": "ID"}])
+    with pytest.raises(ValueError, match=f"at most {MAX_FIELDS}"):
+        EntitySpec(name="Task", fields=[{"name": f"f{i}"} for i in range(MAX_FIELDS + 1)])
