@@ -8,14 +8,14 @@ from typing import Any
 import click
 
 from app.generation.paths import write_tree
+from app.generation.project_templates.spec import FIELD_TYPES
 from app.generation.runner import new_context, provider_for, run_context
 from app.settings import Settings
 
-FIELD_TYPES = ("str", "text", "int", "float", "bool", "date", "datetime")
-
 
 def parse_entity(text: str) -> dict[str, Any]:
-    """'Task:title:str,done:bool,due:date?' → an entity; a trailing '?' makes a field optional."""
+    """'Task:title:str,done:bool,due:date?,project:Project' → an entity; a trailing '?' makes a field optional,
+    and a type that names another entity makes a relation to it (the spec checks that the entity exists)."""
     name, _, fields_text = text.partition(":")
     if not name.strip() or not fields_text.strip():
         raise click.BadParameter(f"{text!r}: expected Name:field:type,field:type (e.g. Task:title:str,done:bool)")
@@ -25,9 +25,8 @@ def parse_entity(text: str) -> dict[str, Any]:
         field_type = field_type.strip() or "str"
         required = not field_type.endswith("?")
         field_type = field_type.rstrip("?").strip() or "str"  # "float ?" is "float?", "?" is "str?"
-        if field_type not in FIELD_TYPES:
-            raise click.BadParameter(f"{text!r}: field {field_name!r} has type {field_type!r}; "
-                                     f"use one of {', '.join(FIELD_TYPES)}")
+        if field_type.lower() in FIELD_TYPES:
+            field_type = field_type.lower()
         fields.append({"name": field_name.strip(), "type": field_type, "required": required})
     return {"name": name.strip(), "fields": fields}
 

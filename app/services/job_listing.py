@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from app.models import Job, JobStatus, Team, User
 from app.services.access import visible_jobs
-from app.services.job_search import count_lead, filtered_query, page_lead, unindexed
-from app.services.keyset import Ordering, Page, TimeIdOrdering, Total, count_rows, paginate
+from app.services.job_search import search_parts, unindexed
+from app.services.keyset import COUNT_CAP, Ordering, Page, TimeIdOrdering, Total, capped_count, count_rows, paginate
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -146,17 +146,29 @@ class JobPage:
     total: Total
     owners: dict[int, str]
     teams: dict[int, str]
+    search_note: str = ""  # how far a search for part of a name looked, when it did not see every job
 
 
 def list_jobs(session: Session, f: JobFilters, cursor: str | None) -> JobPage:
     """One page of jobs. Raises keyset.CursorError for a cursor that does not fit the filters' order, and
-    SearchTooBroad for a name prefix that matches too many jobs."""
+    SearchTooBroad for a name prefix that matches too many jobs (or an owner too many accounts)."""
     order = ordering(f.sort, f.order)
-    page: Page = paginate(session, filtered_query(session, f, page_lead(session, f)), order, f.limit, cursor)
-    counted = filtered_query(session, f, count_lead(f), ordered=False)
-    total = count_rows(session, counted, order, filtered=f.is_filtered)
+    parts = search_parts(session, f)
+    page: Page = paginate(session, parts.queries, order, f.limit, cursor)
+    counted = search_parts(session, f, ordered=False).queries
+    if len(counted) == 1:
+        total = count_rows(session, counted[0], order, filtered=f.is_filtered)
+    else:  # disjoint parts: their capped counts add up, still capped
+        found, more = 0, False
+        for query in counted:
+            part = capped_count(session, query, order, cap=COUNT_CAP - found)
+            found += part.value
+            if part.relation == "gte":
+                more = True
+                break
+        total = Total(found, "gte" if more else "eq")
     owners, teams = labels_for(session, page.rows)
-    return JobPage(list(page.rows), page.next, page.prev, total, owners, teams)
+    return JobPage(list(page.rows), page.next, page.prev, total, owners, teams, parts.note)
 
 
 def labels_for(session: Session, jobs: Iterable[Job]) -> tuple[dict[int, str], dict[int, str]]:

@@ -38,7 +38,53 @@ LOCK_KEY = JOB_FIGURES.lock_key
 DURATION_SAMPLE = 10_000
 
 _PROCESS_STARTED = psutil.Process(os.getpid()).create_time()
-psutil.cpu_percent(interval=None)  # the first reading is meaningless; take it now so the next one is not
+
+
+class CpuSampler:
+    """The host's CPU busy percentage over the time since the previous reading, remembered for the whole process.
+
+    Not `psutil.cpu_percent(interval=None)`: it keeps its previous sample per thread id, and under gevent every
+    request runs in a new greenlet with an id of its own, so each call was that thread's first and read 0.0 (and
+    left one more sample behind). Here one sample serves every thread. A reading closer than MIN_WINDOW_S to the
+    previous one repeats the previous figure (a shorter window is noise); with no previous sample, or only one
+    older than MAX_WINDOW_S (which would average over too long to be "now"), it measures a SHORT_WINDOW_S window.
+    """
+
+    MIN_WINDOW_S = 1.0
+    MAX_WINDOW_S = 60.0
+    SHORT_WINDOW_S = 0.25
+
+    def __init__(self, times: Callable[[], Any] = psutil.cpu_times, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self._times, self._clock, self._sleep = times, clock, sleep
+        self._sample: tuple[float, Any] | None = None  # (clock, cpu times) of the previous reading
+        self._percent = 0.0
+
+    def percent(self) -> float:
+        # No lock: two readings at once at worst measure overlapping windows. (A lock held across the short sleep
+        # could stall a gevent worker, whose sleep yields to the greenlet that would then wait for the lock.)
+        now, previous = self._clock(), self._sample
+        if previous is not None and now - previous[0] < self.MIN_WINDOW_S:
+            return self._percent
+        if previous is None or now - previous[0] > self.MAX_WINDOW_S:
+            previous = (now, self._times())
+            (self._sleep or time.sleep)(self.SHORT_WINDOW_S)  # looked up now: gevent patches it after import
+            now = self._clock()
+        current = self._times()
+        self._percent = busy_percent(previous[1], current)
+        self._sample = (now, current)
+        return self._percent
+
+
+def busy_percent(before: Any, after: Any) -> float:
+    """psutil's own arithmetic: busy is everything but idle and I/O wait; guest time is already in user time."""
+    delta = {name: max(0.0, getattr(after, name) - getattr(before, name)) for name in after._fields}
+    total = sum(value for name, value in delta.items() if name not in ("guest", "guest_nice"))
+    idle = delta.get("idle", 0.0) + delta.get("iowait", 0.0)
+    return round(min(100.0, max(0.0, 100.0 * (total - idle) / total)), 1) if total > 0 else 0.0
+
+
+CPU = CpuSampler()
 
 
 def percentile(ordered: list[float], fraction: float) -> float | None:
@@ -123,7 +169,7 @@ def system_figures(path: Path) -> dict[str, Any]:
     disk = psutil.disk_usage(str(path))
     load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
     return {
-        "cpu_percent": psutil.cpu_percent(interval=None), "cpu_count": psutil.cpu_count() or 1,
+        "cpu_percent": CPU.percent(), "cpu_count": psutil.cpu_count() or 1,
         "load": [round(v, 2) for v in load],
         "memory_percent": memory.percent, "memory_used": memory.total - memory.available, "memory_total": memory.total,
         "disk_percent": disk.percent, "disk_used": disk.used, "disk_total": disk.total,

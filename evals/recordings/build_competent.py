@@ -1,4 +1,7 @@
-"""Writes competent.json beside it: a competent model's answers for three eval tasks, replayed in CI."""
+"""Writes competent.json beside it: a competent model's answers for three eval tasks, replayed in CI.
+
+The edits quote the project templates' scaffold: when a template's output changes, run this again (and fix a
+SEARCH that no longer matches; tests/integration/test_agents_build.py says which)."""
 import json
 from pathlib import Path
 
@@ -130,8 +133,8 @@ def test_counts_of_done_and_open_tasks(client):
         assert client.post("/api/tasks", json={"title": title, "done": done}).status_code == 201
     assert client.get("/api/tasks/stats").json() == {"total": 3, "done": 1, "open": 2}
 '''),
-    f"edit:{tasks}": block(tasks, "from sqlalchemy import select", "from sqlalchemy import func, select") + "\n"
-    + block(tasks, '''@router.post("", response_model=schemas.TaskOut, status_code=status.HTTP_201_CREATED)''',
+    f"edit:{tasks}": block(
+        tasks, '''@router.post("", response_model=schemas.TaskOut, status_code=status.HTTP_201_CREATED)''',
             '''@router.get("/stats")
 def task_stats(session: SessionDep) -> dict[str, int]:
     total = session.scalar(select(func.count()).select_from(models.Task)) or 0
@@ -167,8 +170,9 @@ def test_total_adds_every_amount(client):
         assert client.post("/api/expenses", json={"description": "x", "amount": amount}).status_code == 201
     assert client.get("/api/expenses/total").json() == {"total": 15.0, "count": 2}
 '''),
-    f"edit:{expenses}": block(expenses, "from sqlalchemy import select", "from sqlalchemy import func, select") + "\n"
-    + block(expenses, '''@router.post("", response_model=schemas.ExpenseOut, status_code=status.HTTP_201_CREATED)''',
+    f"edit:{expenses}": block(
+        expenses,
+        '''@router.post("", response_model=schemas.ExpenseOut, status_code=status.HTTP_201_CREATED)''',
             '''@router.get("/total")
 def expense_total(session: SessionDep) -> dict[str, float | int]:
     total, count = session.execute(select(func.coalesce(func.sum(models.Expense.amount), 0), func.count())).one()

@@ -74,6 +74,24 @@
   var countdown = null;
 
   if (window.htmx) {
+    // One live socket per page. Coming back to a tab fires `visibilitychange`, `focus` and often `online` together,
+    // each asking to reconnect while the extension's own retry is pending too; the extension closes its previous
+    // socket only once it is open, so a second request during a handshake left two sockets appending every new log
+    // line twice. A newer socket to the same address now closes any older one still open or connecting, detached
+    // first so that its close schedules no retry of its own.
+    var createSocket = htmx.createWebSocket;
+    var latestSocket = {};
+    htmx.createWebSocket = function (url) {
+      var older = latestSocket[url];
+      if (older && older.readyState <= 1) { // CONNECTING or OPEN
+        older.onclose = null;
+        older.onerror = null;
+        older.onmessage = null;
+        older.close();
+      }
+      latestSocket[url] = createSocket ? createSocket(url) : new WebSocket(url, []);
+      return latestSocket[url];
+    };
     // 0.5 s, 1 s, 2 s, 4 s, then every 8 s at most, each with ±25 % jitter so that many pages do not reconnect at once.
     htmx.config.wsReconnectDelay = function (retries) {
       var base = Math.min(8000, 500 * Math.pow(2, retries));

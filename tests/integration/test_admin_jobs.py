@@ -83,10 +83,63 @@ def test_search_by_id_prefix_exact_name_or_name_prefix(admin_client):
 
     assert found(ids["shop"]) == ["shop"]
     assert found(ids["shop"][:8]) == ["shop"]
-    assert found("todo-api") == ["Todo-API"]  # whole names, any case
+    assert found("TODO-API-V2") == ["todo-api-v2"]  # whole names, any case
+    assert sorted(found("todo-api")) == ["Todo-API", "todo-api-v2"]  # and names that contain it
     assert sorted(found("TODO*")) == ["Todo-API", "todo-api-v2"]
-    assert found("todo") == []
+    assert sorted(found("todo")) == ["Todo-API", "todo-api-v2"]  # part of a name (see the next test)
     assert found("100%_*") == []  # LIKE wildcards are taken literally
+
+
+def test_search_finds_part_of_a_name_among_the_newest_jobs(admin_client, monkeypatch):
+    """"todo" finds "my-todo-api". No index serves a search for part of a name, so it reads the names of the
+    newest SUBSTRING_WINDOW jobs (and says so); an exact name still finds a job of any age, a date range older ones."""
+    from app.services import job_search
+
+    monkeypatch.setattr(job_search, "SUBSTRING_WINDOW", 6)
+    with db.Session.begin() as session:
+        add_job(session, name="old-todo-app", created_at=T0 - timedelta(days=30))
+        add_job(session, name="todo", created_at=T0 - timedelta(days=29))
+        for i in range(4):
+            add_job(session, name=f"filler-{i}", created_at=T0 + timedelta(minutes=i))
+        add_job(session, name="my-todo-api", created_at=T0 + timedelta(hours=1))
+        add_job(session, name="TODO-list", created_at=T0 + timedelta(hours=2))
+        add_job(session, name="100%_done", created_at=T0 + timedelta(hours=3))
+        add_job(session, name="100x-done", created_at=T0 + timedelta(hours=4))
+
+    page = json_page(admin_client, q="todo")
+    # Newest first: the two in the window, then the exact name from a month before it.
+    assert [job["name"] for job in page["jobs"]] == ["TODO-list", "my-todo-api", "todo"]
+    assert page["pagination"]["total"] == 3 and page["pagination"]["total_relation"] == "eq"
+    assert "newest 6 jobs" in page["search_note"]
+    html = admin_client.get("/admin/jobs?q=todo").data.decode()
+    assert "newest 6 jobs" in html and "todo*" in html
+    assert walk(admin_client, q="todo", limit=1) == [job["id"] for job in page["jobs"]]  # pages merge the parts
+    older = json_page(admin_client, q="TODO", to=(T0 - timedelta(days=1)).date().isoformat())
+    assert [job["name"] for job in older["jobs"]] == ["todo", "old-todo-app"]
+    assert "search_note" not in older  # two jobs in that range: every name was read
+    assert [job["name"] for job in json_page(admin_client, q="100%")["jobs"]] == ["100%_done"]  # literal %
+    assert [job["name"] for job in json_page(admin_client, q="done", status="completed", sort="cost")["jobs"]] \
+        == ["100x-done", "100%_done"]
+
+
+def test_owner_by_part_of_an_email(admin_client, user_id, other_user_id, monkeypatch):
+    from app.services import job_search
+
+    with db.Session.begin() as session:
+        mine = add_job(session, name="mine", owner_id=user_id, created_at=T0)
+        theirs = add_job(session, name="theirs", owner_id=other_user_id, created_at=T0 + timedelta(hours=1))
+        ids = {"mine": mine.id, "theirs": theirs.id}
+
+    def shown(**params):
+        return row_ids(admin_client.get("/admin/jobs", query_string=params).data)
+
+    assert shown(owner="OTHER@") == [ids["theirs"]]
+    assert shown(owner="er@example") == [ids["theirs"], ids["mine"]]  # owner@ and other@, newest first, merged
+    assert shown(owner="er@example", q="min") == [ids["mine"]]
+    assert shown(owner="nobody") == []
+    monkeypatch.setattr(job_search, "OWNER_MATCH_LIMIT", 1)
+    response = admin_client.get("/admin/jobs?owner=example.com")
+    assert response.status_code == 400 and b"type more of the address" in response.data
 
 
 def test_a_prefix_matching_too_many_jobs_asks_for_more(admin_client, monkeypatch):

@@ -148,3 +148,29 @@ def test_my_jobs_walks_the_owners_index_and_never_unites_owner_or_team(sqlite_se
     # Never one `owner OR team` query (SQLite would unite two indexes and sort every visible job), and never a
     # walk along a status or project template, which four jobs in five may share.
     assert not any("MULTI-INDEX OR" in p or "status" in p or "template" in p for p in plans), "\n".join(plans)
+
+
+# --- part of a name: no index serves LIKE '%x%', so it reads a bounded walk of one index -------------------------
+
+
+@pytest.mark.parametrize(("params", "walk"), [
+    ("q=todo", "ix_jobs_created"),
+    ("q=todo&status=failed&sort=cost", "ix_jobs_created"),
+    ("q=todo&sort=duration", "ix_jobs_created"),
+    ("q=todo&owner=someone@example.com", "ix_jobs_owner_created (owner_id=?"),
+    ("q=todo&owner=someone", "ix_jobs_owner_created (owner_id=?"),  # part of an e-mail: that account's index
+])
+def test_a_search_for_part_of_a_name_walks_one_index_within_its_window(sqlite_session, params, walk, monkeypatch):
+    from app.services import job_search
+
+    monkeypatch.setattr(job_search, "SUBSTRING_WINDOW", 1)
+    sqlite_session.add(Job(name="todo-api", owner_id=1, template_id="react-app", status="completed"))
+    sqlite_session.flush()  # one job: the window has an oldest row, so its bound is in the query
+    f = filters(params)
+    order = ordering(f.sort, f.order)
+    exact, substring = job_search.search_parts(sqlite_session, f).queries
+    assert "USING INDEX ix_jobs_name_created (<expr>=?)" in explain(
+        sqlite_session, exact.order_by(order.key.desc(), order.tiebreak.desc()).limit(51))
+    found = explain(sqlite_session, substring.order_by(order.key.desc(), order.tiebreak.desc()).limit(51))
+    assert walk in found and "created_at>" in found, found  # a range of the index, not the whole table
+    sqlite_session.rollback()

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
+import threading
+import time
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 from app import db
 from app.models import JobEvent, utcnow
+from app.services import stats
 from tests.integration.admin_support import add_job
 
 CHARTS = ("jobs-per-hour", "success-rate", "durations", "tokens-per-day", "cost-per-day", "agent-times")
@@ -65,6 +71,41 @@ def test_the_system_gauges_show_cpu_memory_and_disk(admin_client):
         assert f'id="chart-{gauge}"' in html
     memory = html.split('id="chart-memory"')[1].split("</figure>")[0]
     assert "<figcaption>Memory</figcaption>" in memory and re.search(r">\d+%</text>", memory) and "GiB of" in memory
+
+
+def test_the_cpu_gauge_reads_the_load_in_every_request(monkeypatch):
+    """Each request of a gevent worker runs in a greenlet of its own, which `psutil.cpu_percent(interval=None)` took
+    for a new thread and answered 0.0 however busy the host was. A fresh thread per reading stands in for them."""
+    monkeypatch.setattr(stats, "CPU", stats.CpuSampler())
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # one core fully busy
+    try:
+        readings: list[float] = []
+        for _ in range(2):  # the first reading of the process, then one over the window since it
+            reader = threading.Thread(target=lambda: readings.append(stats.system_figures(Path("."))["cpu_percent"]))
+            reader.start()
+            reader.join()
+            time.sleep(stats.CpuSampler.MIN_WINDOW_S + 0.1)
+    finally:
+        busy.kill()
+        busy.wait()
+    assert all(reading > 0 for reading in readings), readings
+
+
+def test_the_cpu_sampler_measures_since_its_previous_reading():
+    times = iter([(0, 100), (0.25, 100.25), (5.25, 100.25), (5.25, 110.25)])  # cumulative (busy, idle) seconds
+    clock = iter([0.0, 0.25, 5.25, 5.5, 10.5])
+    sampler = stats.CpuSampler(times=lambda: CpuTimes(*next(times)), clock=lambda: next(clock), sleep=lambda s: None)
+    assert sampler.percent() == 50.0  # the first reading measures a short window of its own
+    assert sampler.percent() == 100.0  # 5 s later: every second since was busy
+    assert sampler.percent() == 100.0  # a quarter second later: too short a window, the last figure again
+    assert sampler.percent() == 0.0  # 5 s later: every second since was idle
+
+
+class CpuTimes:
+    _fields = ("user", "idle")
+
+    def __init__(self, user: float, idle: float) -> None:
+        self.user, self.idle = user, idle
 
 
 def test_parts_refresh_themselves_with_htmx(admin_client):

@@ -68,6 +68,12 @@ SPECS = {
     "all features": make_spec("auth", "docker", "ci"),
     "no auth": make_spec(),
     "taken names": ProjectSpec(template_id="fastapi-backend", name="School", entities=TAKEN_NAMES, features=["auth"]),
+    "relations": ProjectSpec(template_id="fastapi-backend", name="Work", features=["auth"], entities=[
+        {"name": "Task", "fields": [{"name": "title"}, {"name": "project", "type": "Project"},
+                                    {"name": "from", "type": "Client", "required": False}]},
+        {"name": "Project", "fields": [{"name": "name"}, {"name": "owner", "type": "Client", "required": False}]},
+        {"name": "Client", "fields": [{"name": "name"}]},
+    ]),
 }
 
 
@@ -125,7 +131,7 @@ def test_the_generated_tests_send_valid_samples_and_expect_422_for_invalid_ones(
             schema.model_validate(sample_body(entity, variant))
         for field in entity.fields:
             with pytest.raises(ValueError, match=field.snake):
-                schema.model_validate({**sample_body(entity), field.snake: PYTHON_TYPES[field.type].invalid})
+                schema.model_validate({**sample_body(entity), field.snake: PYTHON_TYPES[field.kind].invalid})
 
 
 def test_names_are_converted_for_modules_classes_columns_and_urls():
@@ -221,7 +227,7 @@ def test_values_the_api_could_not_give_back_are_refused_and_tested(spec):
     for entity in spec.entities:
         schema, tests = namespace[f"{entity.class_name}In"], files[f"tests/test_{entity.module}.py"]
         for field in entity.fields:
-            edges = EDGE_VALUES.get(field.type, ()) + (BLANK_VALUES if field.required and field.type in ("str", "text")
+            edges = EDGE_VALUES.get(field.kind, ()) + (BLANK_VALUES if field.required and field.type in ("str", "text")
                                                        else ())
             for edge in edges:
                 with pytest.raises(ValueError, match=field.snake):
@@ -241,5 +247,26 @@ def test_taken_python_names_are_attributes_with_a_trailing_underscore_and_keep_t
     assert "class UserRecord(Base):" in models and '__tablename__ = "user_records"' in models
     assert "class NoneRecord(Base):" in models and '__tablename__ = "a_records"' in models
     assert 'router = APIRouter(prefix="/users"' in files["app/routers/user_records.py"]
-    assert "item = models.Class(**class_in.model_dump())" in files["app/routers/classes.py"]
+    assert "item = models.Class(**class_in.model_dump(), owner_id=user.id)" in files["app/routers/classes.py"]
     assert "### Café" in files["README.md"] and "| POST | `/api/cafes` |" in files["README.md"]
+
+
+def test_a_relation_is_a_foreign_key_checked_filtered_and_migrated_parents_first():
+    files = as_dict(SPECS["relations"])
+    models, schemas = files["app/models.py"], files["app/schemas.py"]
+
+    assert '    project_id: Mapped[int] = mapped_column(sa.ForeignKey("projects.id"), index=True)' in models
+    # A field named owner keeps owner_id: the record's owner (auth) takes the next free name.
+    assert '    owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("clients.id"), index=True)' in models
+    assert 'owner_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id")' in models
+    assert "    project_id: RecordId\n" in schemas and "class TaskPatch(BaseModel):" in schemas
+    router = files["app/routers/tasks.py"]
+    assert "project_id: Annotated[int | None, Query(ge=1" in router
+    assert '"msg": f"Project {body.project_id} not found"' in router
+    assert '@router.patch("/{task_id}"' in router and 'response.headers["X-Total-Count"]' in router
+    assert "still has tasks: delete them first" in files["app/routers/projects.py"]
+    migration = files["app/migrations/versions/0001_initial.py"]
+    assert migration.index('"users"') < migration.index('"clients"') < migration.index('"projects"') < \
+        migration.index('"tasks"')
+    assert migration.index('op.drop_table("tasks")') < migration.index('op.drop_table("clients")')
+    assert "REFERRED = [" in files["tests/test_tasks.py"] and "REFERRED" not in files["tests/test_clients.py"]

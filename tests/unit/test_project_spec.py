@@ -3,7 +3,14 @@
 import pytest
 
 from app.cli.generate import parse_entity
-from app.generation.project_templates.spec import MAX_FIELDS, EntitySpec, ProjectSpec
+from app.generation.project_templates.spec import (
+    FIELD_TYPES,
+    MAX_FIELDS,
+    EntitySpec,
+    FieldSpec,
+    ProjectSpec,
+    ordered_entities,
+)
 
 
 def entity(name: str, *fields: str) -> EntitySpec:
@@ -61,3 +68,42 @@ def test_two_fields_that_become_one_identifier_or_a_taken_field_name_are_refused
         EntitySpec(name="Task", fields=[{"name": "ID"}])
     with pytest.raises(ValueError, match=f"at most {MAX_FIELDS}"):
         EntitySpec(name="Task", fields=[{"name": f"f{i}"} for i in range(MAX_FIELDS + 1)])
+
+
+RELATED = [{"name": "Task", "fields": [{"name": "title"}, {"name": "project", "type": "Project"}]},
+           {"name": "Project", "fields": [{"name": "name"}]}]
+
+
+def test_a_type_naming_another_entity_is_a_relation_kept_as_an_id():
+    spec = ProjectSpec(template_id="fastapi-backend", name="x", entities=RELATED)
+    project = spec.entities[0].fields[1]
+
+    assert (project.type, project.target, project.kind, project.snake, project.label) == (
+        "Project", "project", "ref", "project_id", "Project")
+    assert [e.name for e in ordered_entities(spec.entities)] == ["Project", "Task"]
+
+
+@pytest.mark.parametrize(("entities", "message"), [
+    ([{"name": "Task", "fields": [{"name": "project", "type": "Projekt"}]}], "has type 'Projekt': use one of"),
+    ([{"name": "Task", "fields": [{"name": "parent", "type": "Task"}]}], r"cycle \(Task → Task\)"),
+    ([{"name": "A", "fields": [{"name": "b", "type": "B"}]}, {"name": "B", "fields": [{"name": "a", "type": "A"}]}],
+     r"cycle \(A → B → A\)"),
+    ([{"name": "Task", "fields": [{"name": "total", "type": "money"}]}], "field type 'money' is not one of str"),
+])
+def test_a_relation_to_no_entity_in_a_cycle_or_a_lower_case_type_is_refused(entities, message):
+    with pytest.raises(ValueError, match=message):
+        ProjectSpec(template_id="fastapi-backend", name="x", entities=entities)
+
+
+def test_the_command_line_reads_a_relation_and_any_case_of_a_type():
+    parsed = parse_entity("Task:title:Str,project:Project,client:Client?")
+
+    assert [(f["name"], f["type"], f["required"]) for f in parsed["fields"]] == [
+        ("title", "str", True), ("project", "Project", True), ("client", "Client", False)]
+
+
+def test_the_json_schema_offers_the_field_types_or_an_entity_name():
+    schema = FieldSpec.model_json_schema()["properties"]["type"]
+
+    assert schema["anyOf"][0]["enum"] == list(FIELD_TYPES)
+    assert schema["anyOf"][1]["type"] == "string"

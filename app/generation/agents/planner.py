@@ -108,7 +108,9 @@ class Planner(Agent):
             "lists, state changes, validations), each with concrete acceptance criteria a test can check "
             "(for an API: method, route, input, expected status and body; for a UI: what a person does and "
             f"sees). At most {MAX_REQUIREMENTS} requirements; none when the description asks for CRUD only. "
-            f"Field types: {', '.join(FIELD_TYPES)}. Features: {', '.join(FEATURES)}. Entity and field names: "
+            f"Field types: {', '.join(FIELD_TYPES)}, or another entity's name for a relation to it (a field "
+            "\"project\" of type \"Project\" is a foreign key; no cycles). "
+            f"Features: {', '.join(FEATURES)}. Entity and field names: "
             "simple English words (letters, digits, spaces). Requirement kind: \"api\" or \"ui\". Answer with "
             "only a JSON object matching this JSON schema: " + schema_prompt(PlanAnswer)
             + ' Example: {"entities": [{"name": "Book", "fields": [{"name": "title", "type": "str", '

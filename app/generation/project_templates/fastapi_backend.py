@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from . import Check, GeneratedFile, ProjectTemplate, register
-from .backend import accounts, application, data_layer, packaging, readme, routers, tests
+from .backend import accounts, application, data_layer, migrations, packaging, readme, routers, tests
 from .backend.python_code import normal_prefix
 from .spec import ProjectSpec
 
@@ -21,9 +21,15 @@ def render_backend(spec: ProjectSpec, api_prefix: str = "/api") -> list[Generate
         *([accounts.SECURITY, accounts.AUTH_ROUTER] if auth else []),
         routers.PACKAGE,
         routers.HEALTH_ROUTER,
-        *(routers.entity_router(entity, auth) for entity in spec.entities),
+        *(routers.entity_router(entity, spec) for entity in spec.entities),
         application.main(spec, prefix),
+        migrations.ALEMBIC_INI,
+        migrations.MIGRATE,
+        migrations.ENV,
+        migrations.SCRIPT_TEMPLATE,
+        migrations.initial_migration(spec),
         *tests.suite(spec, prefix),
+        migrations.migration_tests(spec),
         packaging.requirements(spec),
         packaging.PYTEST_INI,
         packaging.GITIGNORE,

@@ -31,8 +31,8 @@ def render_frontend(spec: ProjectSpec, api_base: str | None = None) -> list[Gene
     if auth:
         files += [accounts.session_ts(spec), accounts.auth_ts(api_base), accounts.login_page_tsx(api_base)]
     for entity in spec.entities:
-        files += [api_client.entity_api(entity), pages.entity_page(entity),
-                  page_tests.entity_test(entity, api_base, auth)]
+        files += [api_client.entity_api(entity), pages.entity_page(entity, spec),
+                  page_tests.entity_test(entity, spec, api_base)]
     files += [page_tests.app_test(spec, api_base), testing.http_test(spec.entities[0], auth), testing.SETUP_TS,
               testing.HELPERS_TS, testing.fake_api_ts(auth)]
     if auth:

@@ -12,6 +12,10 @@ from .. import naming
 
 FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime"]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
+# Any other type names an entity of the same spec: a relation (`project: Project` is a foreign key to a project;
+# in the API and the table it is `project_id`). Whether that entity exists is checked with the list of entities.
+EntityRef = Annotated[str, Field(min_length=1, max_length=naming.MAX_NAME_LENGTH,
+                                 description="the name of another entity of the spec: a relation to it")]
 Feature = Literal["auth", "docker", "tests", "ci"]
 FEATURES: tuple[str, ...] = get_args(Feature)
 MAX_ENTITIES = 12
@@ -31,9 +35,11 @@ TAKEN_CLASS_NAMES = frozenset({
     "ApiError", "Collection", "ComponentType", "Credentials", "FieldConfig", "FieldInput", "FormErrors",
     "FormEvent", "FormValues", "LoginPage", "ResourceApi", "ResourcePage", "Route",
 })
-# Module and table names the generated back end uses itself (`users` is the account table of `auth`).
+# Module and table names the generated back end uses itself (`users` is the account table of `auth`,
+# `tests/test_migrations.py` the migrations' test).
 TAKEN_MODULE_NAMES = frozenset({"users", "health", "auth", "config", "app", "lifespan", "create_app",
-                                "create_tables", "math", "status", "validation_error"})
+                                "create_tables", "math", "status", "validation_error", "migrations", "migrate",
+                                "upgrade_database"})
 
 
 def _known_template(value: str) -> str:
@@ -60,7 +66,7 @@ class FieldSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str
-    type: FieldType = "str"
+    type: FieldType | EntityRef = "str"
     required: bool = True
 
     @field_validator("name")
@@ -69,9 +75,34 @@ class FieldSpec(BaseModel):
         naming.check_identifier(value, "field name", reserved=naming.RESERVED_FIELDS)
         return naming.normal_name(value)
 
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        if value in FIELD_TYPES:
+            return value
+        # Another entity's name, written with a capital as entity names are ("Project", "DueItem"): a relation.
+        # A lower-case word is a typo of a type ("string", "money"), refused here with the list of types.
+        name = naming.normal_name(value)
+        if not name[:1].isupper():
+            raise ValueError(f"field type {value!r} is not one of {', '.join(FIELD_TYPES)}; a relation names "
+                             "another entity, with a capital (project: Project)")
+        naming.check_identifier(name, "a relation's entity name")
+        return name
+
     @property
-    def snake(self) -> str:
-        return naming.snake(self.name)
+    def target(self) -> str | None:
+        """The snake_case name of the entity this field refers to, or None for a plain value."""
+        return None if self.type in FIELD_TYPES else naming.snake(self.type)
+
+    @property
+    def kind(self) -> str:
+        """The field's type, or "ref" for a relation: the key of the renderers' tables of types."""
+        return "ref" if self.target else self.type
+
+    @property
+    def snake(self) -> str:  # due_date; project_id for a relation to a project (its JSON key and column)
+        name = naming.snake(self.name)
+        return f"{name}_id" if self.target and not name.endswith("_id") else name
 
     @property
     def camel(self) -> str:
@@ -198,11 +229,62 @@ def _unique_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
     return entities
 
 
+def _known_targets(entities: list[EntitySpec]) -> list[EntitySpec]:
+    """Every relation names an entity of the list, and relations form no cycle (each record's parent must be
+    created first, and the first migration creates the tables in that order)."""
+    by_snake = {entity.snake: entity for entity in entities}
+    for entity in entities:
+        for field in entity.fields:
+            if field.target and field.target not in by_snake:
+                choices = ", ".join([*FIELD_TYPES, *(e.name for e in entities)])
+                raise ValueError(f"field {field.name!r} of {entity.name!r} has type {field.type!r}: use one of "
+                                 f"{choices} (another entity's name makes a relation to it)")
+    ordered_entities(entities)  # raises on a cycle
+    return entities
+
+
+def ordered_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
+    """The entities with each one after the entities it refers to, otherwise in the spec's order."""
+    by_snake = {entity.snake: entity for entity in entities}
+    done: list[EntitySpec] = []
+    visiting: list[str] = []
+
+    def visit(entity: EntitySpec) -> None:
+        if entity in done:
+            return
+        if entity.snake in visiting:
+            path = " → ".join(by_snake[name].name for name in [*visiting[visiting.index(entity.snake):], entity.snake])
+            raise ValueError(f"relations must not form a cycle ({path}): each record's parent is created first")
+        visiting.append(entity.snake)
+        for field in entity.fields:
+            if field.target in by_snake:
+                visit(by_snake[field.target])
+        visiting.pop()
+        done.append(entity)
+
+    for entity in entities:
+        visit(entity)
+    return done
+
+
+def ancestors(entities: list[EntitySpec], entity: EntitySpec) -> list[EntitySpec]:
+    """The entities `entity` refers to, directly or through others, each after those it refers to itself."""
+    found: set[str] = set()
+    todo = [entity]
+    while todo:
+        for field in todo.pop().fields:
+            if field.target and field.target not in found:
+                found.add(field.target)
+                todo.extend(e for e in entities if e.snake == field.target)
+    return [e for e in ordered_entities(entities) if e.snake in found]
+
+
 # The rules of a project's name and of its list of entities: the spec's, and those of the request a person
 # submits (app/generation/request.py), which may leave the entities to the Planner.
 ProjectName = Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": PROJECT_NAME_PATTERN}),
                         AfterValidator(_project_name)]
-EntityList = Annotated[list[EntitySpec], Field(max_length=MAX_ENTITIES), AfterValidator(_unique_entities)]
+EntityList = Annotated[list[EntitySpec], Field(max_length=MAX_ENTITIES), AfterValidator(_unique_entities),
+                       AfterValidator(_known_targets)]
 
 
 class ProjectSpec(BaseModel):

@@ -85,7 +85,7 @@ def _table_context(args: MultiDict, notice: str | None = None) -> tuple[dict, in
     try:
         page = list_jobs(session, filters, args.get("cursor") or None)
     except SearchTooBroad as exc:
-        filters.errors["q"] = str(exc)
+        filters.errors[exc.field] = str(exc)
         page = JobPage([], None, None, Total(0), {}, {})
     except CursorError as exc:
         filters.errors["cursor"] = str(exc)
@@ -125,6 +125,7 @@ def _jobs_json():
         "jobs": [_job_json(job, page) for job in page.jobs],
         "filters": filters.to_dict(),
         "pagination": {"limit": filters.limit, "next": page.next, "prev": page.prev, **page.total.to_dict()},
+        **({"search_note": page.search_note} if page.search_note else {}),
     })
 
 

@@ -12,6 +12,8 @@ USER_MODEL = fill("""
         id: Mapped[int] = mapped_column(primary_key=True)
         email: Mapped[str] = mapped_column(sa.String(255), unique=True)
         password_hash: Mapped[str] = mapped_column(sa.String(255))
+        # An admin sees and changes every record; the others, only their own. Set at registration (ADMIN_EMAILS).
+        is_admin: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     """).rstrip()
 
 
@@ -33,6 +35,7 @@ AUTH_SCHEMAS = fill("""
 
         id: int
         email: str
+        is_admin: bool
 
 
     class Token(BaseModel):

@@ -15,14 +15,17 @@ def package(spec: ProjectSpec) -> GeneratedFile:
 
 def config(auth: bool) -> GeneratedFile:
     fields = ["database_url: str", "cors_origins: tuple[str, ...]"]
-    values = ['database_url=environ.get("DATABASE_URL", "sqlite:///./app.db"),',
+    values = ['database_url=database_url(environ.get("DATABASE_URL", "sqlite:///./app.db")),',
               'cors_origins=tuple(origin.strip() for origin in origins.split(",") if origin.strip()),']
     if auth:
-        fields[1:1] = ["secret_key: str", "secret_key_given: bool", "development: bool", "access_token_minutes: int"]
+        fields[1:1] = ["secret_key: str", "secret_key_given: bool", "development: bool", "access_token_minutes: int",
+                       "admin_emails: frozenset[str]", "registration_open: bool"]
         values[1:1] = ['secret_key=environ.get("SECRET_KEY") or DEV_SECRET_KEY,',
                        'secret_key_given=bool(environ.get("SECRET_KEY")),',
                        'development=environ.get("APP_ENV") == "development",',
-                       'access_token_minutes=_whole_number(environ, "ACCESS_TOKEN_MINUTES", 30),']
+                       'access_token_minutes=_whole_number(environ, "ACCESS_TOKEN_MINUTES", 30),',
+                       'admin_emails=_emails(environ, "ADMIN_EMAILS"),',
+                       'registration_open=_flag(environ, "REGISTRATION_OPEN", True),']
     content = fill("""
         \"\"\"Settings, read from the environment once at startup.\"\"\"
 
@@ -41,13 +44,22 @@ def config(auth: bool) -> GeneratedFile:
             return Settings(
                 $values
             )
+
+
+        def database_url(url: str) -> str:
+            \"\"\"A postgresql:// URL (or Heroku's postgres://) for the psycopg 3 driver that requirements.txt installs;
+            SQLAlchemy alone would look for psycopg2.\"\"\"
+            for scheme in ("postgresql://", "postgres://"):
+                if url.startswith(scheme):
+                    return "postgresql+psycopg://" + url.removeprefix(scheme)
+            return url
         $helper
 
         settings = load_settings()
         """, fields="\n    ".join(fields), values="\n        ".join(values),
         secret=_CONFIG_DEV_KEY if auth else "", helper=_CONFIG_WHOLE_NUMBER if auth else "")
     return GeneratedFile("app/config.py", content, "Settings from environment variables (DATABASE_URL, CORS_ORIGINS"
-                         + (", SECRET_KEY, ACCESS_TOKEN_MINUTES)" if auth else ")"))
+                         + (", SECRET_KEY, ACCESS_TOKEN_MINUTES, ADMIN_EMAILS, REGISTRATION_OPEN)" if auth else ")"))
 
 
 _CONFIG_DEV_KEY = """
@@ -64,12 +76,26 @@ def require_secret_key(settings: Settings) -> None:
                            "python3 -c 'import secrets; print(secrets.token_urlsafe(32))', or set "
                            "APP_ENV=development to sign tokens with the development key")
 
+
 def _whole_number(environ: Mapping[str, str], name: str, default: int) -> int:
     raw = environ.get(name, str(default))
     try:
         return int(raw)
     except ValueError:
         raise RuntimeError(f"{name} must be a whole number, not {raw!r}") from None
+
+
+def _emails(environ: Mapping[str, str], name: str) -> frozenset[str]:
+    return frozenset(email.strip().lower() for email in environ.get(name, "").split(",") if email.strip())
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise RuntimeError(f"{name} must be true or false, not {raw!r}")
+    return raw in ("true", "1", "yes")
 """
 
 
@@ -83,7 +109,7 @@ def main(spec: ProjectSpec, prefix: str) -> GeneratedFile:
     description = f"\n        description={py_string(spec.description, 8)}," if spec.description else ""
     # `config.settings`, not `settings`: an entity named Setting has a router module called `settings`.
     content = fill("""
-        \"\"\"The FastAPI application: its routers under $shown_prefix, CORS, and the tables created at startup.\"\"\"
+        \"\"\"The FastAPI application: its routers under $shown_prefix, CORS, the database migrated at startup.\"\"\"
 
         import math
         from collections.abc import AsyncIterator
@@ -96,7 +122,7 @@ def main(spec: ProjectSpec, prefix: str) -> GeneratedFile:
         from fastapi.responses import JSONResponse
 
         from app import config
-        from app.models import create_tables
+        from app.migrate import upgrade_database
         $imports
 
         API_PREFIX = $prefix
@@ -104,7 +130,7 @@ def main(spec: ProjectSpec, prefix: str) -> GeneratedFile:
 
         @asynccontextmanager
         async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        $require_key    create_tables()
+        $require_key    upgrade_database()
             yield
 
 
@@ -126,8 +152,9 @@ def main(spec: ProjectSpec, prefix: str) -> GeneratedFile:
             )
             app.add_exception_handler(RequestValidationError, validation_error)
             if config.settings.cors_origins:
+                # A browser lets the front end read X-Total-Count (the size of a list) only when told so.
                 app.add_middleware(CORSMiddleware, allow_origins=list(config.settings.cors_origins),
-                                   allow_methods=["*"], allow_headers=["*"])
+                                   allow_methods=["*"], allow_headers=["*"], expose_headers=["X-Total-Count"])
         $includes    return app
 
 
@@ -136,6 +163,6 @@ def main(spec: ProjectSpec, prefix: str) -> GeneratedFile:
         description=description,
         require_key="    config.require_secret_key(config.settings)\n" if spec.has("auth") else "",
         includes="".join(f"    app.include_router({m}.router, prefix=API_PREFIX)\n" for m in modules))
-    depends = ("app/config.py", "app/models.py", *(f"app/routers/{m}.py" for m in modules))
-    return GeneratedFile("app/main.py", content, "FastAPI app factory: routers, CORS, table creation at startup",
+    depends = ("app/config.py", "app/migrate.py", *(f"app/routers/{m}.py" for m in modules))
+    return GeneratedFile("app/main.py", content, "FastAPI app factory: routers, CORS, migrations at startup",
                          depends)

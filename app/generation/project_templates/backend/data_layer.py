@@ -6,29 +6,39 @@ from .. import GeneratedFile
 from ..spec import EntitySpec, FieldSpec, ProjectSpec
 from ..verbatim import verbatim
 from .accounts import AUTH_SCHEMAS, USER_MODEL
-from .python_code import PYTHON_TYPES, SAFE_INTEGER, attribute, datetime_imports, fill
+from .python_code import PYTHON_TYPES, SAFE_INTEGER, attribute, datetime_imports, fill, owner_column
 
 DATABASE = verbatim("backend", "app/database.py", "SQLAlchemy engine from DATABASE_URL, the declarative Base, and "
                     "the get_session dependency", ("app/config.py",))
 
 
-def _column(field: FieldSpec) -> str:
-    annotation = PYTHON_TYPES[field.type].annotation
+def _column(field: FieldSpec, spec: ProjectSpec) -> str:
+    annotation = PYTHON_TYPES[field.kind].annotation
     if not field.required:
         annotation += " | None"
     name = attribute(field)
-    column = PYTHON_TYPES[field.type].column if name == field.snake else (
-        f'"{field.snake}", {PYTHON_TYPES[field.type].column}')  # the column keeps the field's name
+    column = PYTHON_TYPES[field.kind].column
+    if field.target:  # the id column's type comes from the table it refers to; indexed, for the list's filter
+        column = f'sa.ForeignKey("{target_entity(spec, field).module}.id"), index=True'
+    if name != field.snake:
+        column = f'"{field.snake}", {column}'  # the column keeps the field's name
     return f"    {name}: Mapped[{annotation}] = mapped_column({column})"
 
 
-def _model(entity: EntitySpec) -> str:
+def target_entity(spec: ProjectSpec, field: FieldSpec) -> EntitySpec:
+    """The entity a relation field refers to."""
+    return next(entity for entity in spec.entities if entity.snake == field.target)
+
+
+def _model(entity: EntitySpec, spec: ProjectSpec) -> str:
     return "\n".join([
         f"class {entity.class_name}(Base):",
         f'    __tablename__ = "{entity.module}"',
         "",
         "    id: Mapped[int] = mapped_column(primary_key=True)",
-        *(_column(field) for field in entity.fields),
+        *(_column(field, spec) for field in entity.fields),
+        *([f'    {owner_column(entity)}: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)']
+          if spec.has("auth") else []),
     ])
 
 
@@ -44,7 +54,7 @@ def models(spec: ProjectSpec) -> GeneratedFile:
                      datetime_imports(fields),
                      "import sqlalchemy as sa\nfrom sqlalchemy.orm import Mapped, mapped_column",
                      "from app.database import Base, engine")
-    classes = ([USER_MODEL] if spec.has("auth") else []) + [_model(entity) for entity in spec.entities]
+    classes = ([USER_MODEL] if spec.has("auth") else []) + [_model(entity, spec) for entity in spec.entities]
     classes.append(_CREATE_TABLES)
     purpose = (f"SQLAlchemy 2 models with typed Mapped columns for {', '.join(e.class_name for e in spec.entities)}"
                + (" and the User account" if spec.has("auth") else "") + "; create_tables")
@@ -62,7 +72,7 @@ _SCHEMA_TYPES = {
     ("str", True): "NonEmptyStr255", ("str", False): "Str255",
     ("text", True): "NonEmptyText", ("text", False): "str",
     ("int", True): "WholeNumber", ("float", True): "FiniteFloat",
-    ("bool", True): "bool", ("date", True): "date", ("datetime", True): "NaiveDatetime",
+    ("bool", True): "bool", ("date", True): "date", ("datetime", True): "NaiveDatetime", ("ref", True): "RecordId",
 }
 _ALIASES = {
     "NonEmptyStr255": "Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]",
@@ -70,16 +80,18 @@ _ALIASES = {
     "NonEmptyText": "Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]",
     "WholeNumber": f"Annotated[int, Field(ge=-{SAFE_INTEGER:_}, le={SAFE_INTEGER:_})]",
     "FiniteFloat": "Annotated[float, Field(allow_inf_nan=False)]",
+    "RecordId": f"Annotated[int, Field(ge=1, le={SAFE_INTEGER:_})]",
 }
 _ALIAS_COMMENTS = {
     "NonEmptyStr255": "# Text is kept without surrounding spaces; a required one must not be blank.",
     "WholeNumber": "# Whole numbers within what a JavaScript client reads exactly (Number.MAX_SAFE_INTEGER).",
     "FiniteFloat": "# JSON has no NaN or Infinity: such a number could not be given back.",
+    "RecordId": "# The id of another record; the routes check that it exists.",
 }
 
 
 def _schema_type(field: FieldSpec) -> str:
-    return _SCHEMA_TYPES.get((field.type, field.required)) or _SCHEMA_TYPES[(field.type, True)]
+    return _SCHEMA_TYPES.get((field.kind, field.required)) or _SCHEMA_TYPES[(field.kind, True)]
 
 
 def _schema_field(field: FieldSpec) -> str:
@@ -104,7 +116,21 @@ def _schema(entity: EntitySpec) -> str:
         "from_attributes=True")
     lines += ["", "", f"class {entity.class_name}Out({entity.class_name}In):",
               f"    model_config = ConfigDict({config})", "", "    id: int"]
+    # A change (PATCH) names only the fields it changes. A default is not validated, so a field left out is None
+    # and unset, while an explicit null for a required field is refused like any value of the wrong type.
+    lines += ["", "", f"class {entity.class_name}Patch(BaseModel):",
+              '    """The fields to change: a field left out keeps its value."""', ""]
+    if any(name.startswith("model_") for name in attributes):
+        lines += ["    model_config = ConfigDict(protected_namespaces=())", ""]
+    lines += [_patch_field(field) for field in entity.fields]
     return "\n".join(lines)
+
+
+def _patch_field(field: FieldSpec) -> str:
+    name, annotation = attribute(field), _schema_type(field) + ("" if field.required else " | None")
+    if name == field.snake:
+        return f"    {name}: {annotation} = None"
+    return f'    {name}: {annotation} = Field(default=None, alias="{field.snake}")'
 
 
 def schemas(spec: ProjectSpec) -> GeneratedFile:
@@ -117,8 +143,8 @@ def schemas(spec: ProjectSpec) -> GeneratedFile:
     stdlib = ("from datetime import date\n" if "date" in used else "") + (
         "from typing import Annotated" if aliases or auth else "")
     names = {"BaseModel", "ConfigDict"} | ({"AfterValidator", "Field"} if auth else set())
-    names |= {"Field"} if any(attribute(f) != f.snake for f in fields) or {"Str255", "WholeNumber", "FiniteFloat"} & \
-        used else set()
+    names |= {"Field"} if any(attribute(f) != f.snake for f in fields) or {
+        "Str255", "WholeNumber", "FiniteFloat", "RecordId"} & used else set()
     names |= {"StringConstraints"} if {"NonEmptyStr255", "NonEmptyText"} & used else set()
     names |= {"NaiveDatetime"} if "NaiveDatetime" in used else set()
     header = _module('"""Request and response bodies; Pydantic validates every request before a route runs."""',

@@ -5,15 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from .. import GeneratedFile
-from ..spec import EntitySpec
+from ..spec import EntitySpec, ProjectSpec, ancestors
 from .python_code import BLANK_VALUES, EDGE_VALUES, PYTHON_TYPES, fill, py_literal, sample_body, sample_value
+from .routers import relations
 
 
-def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> GeneratedFile:
+def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> GeneratedFile:
+    auth = spec.has("auth")
     required = [f for f in entity.fields if f.required]
     optional = [f for f in entity.fields if not f.required]
     strings = [f for f in entity.fields if f.type == "str"]
-    tests = [fill(_CRUD_TESTS, snake=entity.snake, plural=entity.plural_snake, label=entity.label)]
+    links = relations(spec, entity)
+    parents = ancestors(spec.entities, entity)
+    first = entity.fields[0]
+    tests = [fill(_CRUD_TESTS, snake=entity.snake, plural=entity.plural_snake, label=entity.label,
+                  first=py_literal(first.snake))]
+    if required:
+        tests.append(fill(_PATCH_NULL_TEST, fields=py_literal([f.snake for f in required])))
+    if parents:
+        tests.insert(0, fill(_PARENTS_FIXTURE, label=entity.label.lower(), parents=_list_literal(
+            [f"({py_literal(f'{prefix}/{a.plural_kebab}')}, "
+             f"{_list_literal([_dict_literal(sample_body(a, v), indent=8) for v in (0, 1)], indent=4)})"
+             for a in parents])))
+    for field, target in links:
+        referred_elsewhere = any(t == target for a in parents for _, t in relations(spec, a))
+        tests.append(fill(_RELATION_TESTS, field=field.snake, target=target.label, target_snake=target.snake,
+                          field_snake=field.snake, plural=entity.plural_label.lower(),
+                          target_url=f"{prefix}/{target.plural_kebab}",
+                          then_deletable="" if referred_elsewhere else _THEN_DELETABLE))
     if required:
         tests.append(fill("""
             @pytest.mark.parametrize("field", $fields)
@@ -25,9 +44,9 @@ def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> Generated
                 assert response.status_code == 422
                 assert response.json()["detail"][0]["loc"] == ["body", field]
             """, fields=py_literal([f.snake for f in required])))
-    wrong = [f"({py_literal(f.snake)}, {py_literal(PYTHON_TYPES[f.type].invalid)})" for f in entity.fields]
+    wrong = [f"({py_literal(f.snake)}, {py_literal(PYTHON_TYPES[f.kind].invalid)})" for f in entity.fields]
     tests.append(fill(_WRONG_TYPE_TEST, cases=_list_literal(wrong)))
-    edge = [f"({py_literal(f.snake)}, {value})" for f in entity.fields for value in EDGE_VALUES.get(f.type, ())]
+    edge = [f"({py_literal(f.snake)}, {value})" for f in entity.fields for value in EDGE_VALUES.get(f.kind, ())]
     edge += [f"({py_literal(f.snake)}, {value})" for f in required if f.type in ("str", "text")
              for value in BLANK_VALUES]
     if edge:
@@ -51,6 +70,10 @@ def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> Generated
             """, fields=py_literal([f.snake for f in strings])))
     if auth:
         tests.append(fill(_SIGN_IN_REQUIRED_TEST))
+        tests.append(fill(_OWNERSHIP_TESTS, snake=entity.snake, plural=entity.plural_snake))
+        for field, target in links:
+            tests.append(fill(_FOREIGN_TARGET_TEST, field=field.snake, target=target.label,
+                              target_snake=target.snake))
     head = fill("""
         \"\"\"$plural_label through the API: every route, and the errors a client can cause.\"\"\"
         $json
@@ -69,8 +92,9 @@ def entity_test_module(entity: EntitySpec, prefix: str, auth: bool) -> Generated
         json="\nimport json\n" if edge else "",
         valid=_dict_literal(sample_body(entity, 0)), changed=_dict_literal(sample_body(entity, 1)))
     return GeneratedFile(f"tests/test_{entity.module}.py", "\n\n".join([head, *tests]),
-                         f"Tests every {entity.label.lower()} route: round trip, pagination, 404, 422"
-                         + (", 401" if auth else ""),
+                         f"Tests every {entity.label.lower()} route: round trip, pagination and its total, "
+                         "PATCH, 404, 422" + (", relations" if links else "")
+                         + (", 401, ownership" if auth else ""),
                          ("tests/conftest.py", f"app/routers/{entity.module}.py"))
 
 
@@ -105,7 +129,9 @@ def test_list_pages_with_limit_and_offset(client):
     second = create(client, CHANGED)
 
     assert client.get(URL).json() == [first, second]
-    assert client.get(URL, params={"limit": 1}).json() == [first]
+    page = client.get(URL, params={"limit": 1})
+    assert page.json() == [first]
+    assert page.headers["X-Total-Count"] == "2"
     assert client.get(URL, params={"limit": 1, "offset": 1}).json() == [second]
     assert client.get(URL, params={"limit": 0}).status_code == 422
 
@@ -120,6 +146,17 @@ def test_replace_changes_every_field(client):
     assert client.get(f"{URL}/{created['id']}").json() == {"id": created["id"], **CHANGED}
 
 
+def test_patch_changes_only_the_fields_sent(client):
+    created = create(client, VALID)
+
+    response = client.patch(f"{URL}/{created['id']}", json={$first: CHANGED[$first]})
+
+    assert response.status_code == 200, response.text
+    assert response.json() == {**created, $first: CHANGED[$first]}
+    assert client.get(f"{URL}/{created['id']}").json() == response.json()
+    assert client.patch(f"{URL}/{created['id']}", json={}).json() == response.json()
+
+
 def test_delete_removes_the_$snake(client):
     created = create(client, VALID)
 
@@ -128,12 +165,14 @@ def test_delete_removes_the_$snake(client):
     assert response.status_code == 204
     assert client.get(f"{URL}/{created['id']}").status_code == 404
     assert client.get(URL).json() == []
+    assert client.get(URL).headers["X-Total-Count"] == "0"
 
 
 def test_a_missing_${snake}_is_404_for_every_route(client):
-    responses = [client.get(f"{URL}/999"), client.put(f"{URL}/999", json=VALID), client.delete(f"{URL}/999")]
+    responses = [client.get(f"{URL}/999"), client.put(f"{URL}/999", json=VALID), client.patch(f"{URL}/999", json={}),
+                 client.delete(f"{URL}/999")]
 
-    assert [response.status_code for response in responses] == [404, 404, 404]
+    assert [response.status_code for response in responses] == [404, 404, 404, 404]
     assert responses[0].json() == {"detail": "$label 999 not found"}
 """
 
@@ -167,9 +206,117 @@ def test_every_route_needs_a_token(anonymous_client):
         anonymous_client.post(URL, json=VALID),
         anonymous_client.get(f"{URL}/1"),
         anonymous_client.put(f"{URL}/1", json=VALID),
+        anonymous_client.patch(f"{URL}/1", json=VALID),
         anonymous_client.delete(f"{URL}/1"),
         anonymous_client.get(URL, headers={"Authorization": "Bearer not-a-token"}),
     ]
 
-    assert [response.status_code for response in responses] == [401] * 6
+    assert [response.status_code for response in responses] == [401] * 7
+"""
+
+_OWNERSHIP_TESTS = """
+def test_another_user_neither_sees_nor_changes_a_$snake(client, other_client):
+    created = create(client, VALID)
+    url = f"{URL}/{created['id']}"
+
+    responses = [other_client.get(url), other_client.put(url, json=CHANGED), other_client.patch(url, json=CHANGED),
+                 other_client.delete(url)]
+
+    assert [response.status_code for response in responses] == [404, 404, 404, 404]
+    listed = other_client.get(URL)
+    assert listed.json() == []
+    assert listed.headers["X-Total-Count"] == "0"
+    assert client.get(url).json() == created
+
+
+def test_an_admin_sees_and_changes_every_$snake(client, admin_client):
+    created = create(client, VALID)
+    url = f"{URL}/{created['id']}"
+
+    assert admin_client.get(URL).json() == [created]
+    response = admin_client.put(url, json=CHANGED)
+
+    assert response.status_code == 200, response.text
+    assert client.get(url).json() == {"id": created["id"], **CHANGED}
+    assert admin_client.delete(url).status_code == 204
+    assert client.get(URL).json() == []
+"""
+
+_PATCH_NULL_TEST = """
+@pytest.mark.parametrize("field", $fields)
+def test_patch_cannot_clear_a_required_field(client, field):
+    created = create(client, VALID)
+
+    response = client.patch(f"{URL}/{created['id']}", json={field: None})
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", field]
+    assert client.get(f"{URL}/{created['id']}").json() == created
+"""
+
+_PARENTS_FIXTURE = """
+# Two records (ids 1 and 2) of every entity a $label refers to, in the order they must be created: VALID refers
+# to the first ones, CHANGED to the second.
+REFERRED = $parents
+
+
+@pytest.fixture(autouse=True)
+def records_referred_to(client):
+    for url, bodies in REFERRED:
+        for body in bodies:
+            response = client.post(url, json=body)
+            assert response.status_code == 201, response.text
+"""
+
+_RELATION_TESTS = """
+def test_the_list_filters_by_$field_snake(client):
+    first = create(client, VALID)
+    second = create(client, CHANGED)
+
+    response = client.get(URL, params={"$field": VALID["$field"]})
+
+    assert response.json() == [first]
+    assert response.headers["X-Total-Count"] == "1"
+    assert client.get(URL, params={"$field": CHANGED["$field"]}).json() == [second]
+    assert client.get(URL, params={"$field": 999}).json() == []
+
+
+def test_a_${field_snake}_that_does_not_exist_is_422_naming_it(client):
+    response = client.post(URL, json={**VALID, "$field": 999})
+
+    assert response.status_code == 422
+    assert response.json()["detail"] == [
+        {"type": "not_found", "loc": ["body", "$field"], "input": 999, "msg": "$target 999 not found"},
+    ]
+    assert client.get(URL).json() == []
+    created = create(client, VALID)
+    url = f"{URL}/{created['id']}"
+    assert client.put(url, json={**VALID, "$field": 999}).status_code == 422
+    assert client.patch(url, json={"$field": 999}).status_code == 422
+    assert client.get(url).json() == created
+
+
+def test_a_${target_snake}_still_referred_to_by_${field_snake}_cannot_be_deleted(client):
+    created = create(client, VALID)
+    target_url = f"$target_url/{VALID['$field']}"
+
+    response = client.delete(target_url)
+
+    assert response.status_code == 409
+    assert response.json()["detail"].startswith(f"$target {VALID['$field']} still has ")
+    assert client.get(target_url).status_code == 200
+    assert client.delete(f"{URL}/{created['id']}").status_code == 204
+$then_deletable"""
+
+_THEN_DELETABLE = """    assert client.delete(target_url).status_code == 204
+"""
+
+_FOREIGN_TARGET_TEST = """
+def test_a_${field}_of_another_user_is_422_as_if_missing(client, other_client):
+    response = other_client.post(URL, json=VALID)
+
+    assert response.status_code == 422
+    missing = {"type": "not_found", "loc": ["body", "$field"], "input": VALID["$field"],
+               "msg": f"$target {VALID['$field']} not found"}
+    assert missing in response.json()["detail"]
 """

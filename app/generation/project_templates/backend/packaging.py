@@ -14,6 +14,8 @@ def requirements(spec: ProjectSpec) -> GeneratedFile:
         "uvicorn>=0.30,<1",
         "sqlalchemy>=2.0.30,<3",
         "pydantic>=2.11,<3",  # validate_by_name
+        "alembic>=1.13,<2",
+        "psycopg[binary]>=3.2,<4",  # postgresql:// URLs (app/config.py)
     ]
     if spec.has("auth"):
         lines.append("pyjwt>=2.10,<3")

@@ -29,6 +29,9 @@ PYTHON_TYPES: dict[str, PythonType] = {
     "bool": PythonType("bool", "sa.Boolean", "maybe", (True, False)),
     "date": PythonType("date", "sa.Date", "not a date", ("2024-05-17", "2025-01-31")),
     "datetime": PythonType("datetime", "sa.DateTime", "soon", ("2024-05-17T09:30:00", "2025-01-31T18:45:00")),
+    # A relation: the id of another entity's record. The generated tests create two records of every entity a
+    # module refers to first, so ids 1 and 2 exist; the column's ForeignKey is added by the models' renderer.
+    "ref": PythonType("int", "sa.Integer", "many", (1, 2)),
 }
 
 
@@ -41,6 +44,7 @@ SAFE_INTEGER = 2**53 - 1
 # local date-times), blank required text.
 EDGE_VALUES: dict[str, tuple[str, ...]] = {
     "int": (str(SAFE_INTEGER + 1), str(-SAFE_INTEGER - 1), str(2**63)),
+    "ref": (str(SAFE_INTEGER + 1), str(2**63)),
     "float": ('float("nan")', 'float("inf")', 'float("-inf")'),
     "datetime": ('"2024-05-17T09:30:00+02:00"', '"2024-05-17T09:30:00Z"'),
 }
@@ -65,14 +69,21 @@ def attribute(field: FieldSpec) -> str:
     return name
 
 
+def owner_column(entity: EntitySpec) -> str:
+    """The column of a record's owner with `auth`: owner_id, unless one of the entity's fields is called so."""
+    taken = {name for field in entity.fields for name in (field.snake, attribute(field))}
+    return next(name for name in ("owner_id", "owner_user_id", "owner_account_id", "created_by_user_id")
+                if name not in taken)
+
+
 def sample_value(field: FieldSpec, variant: int = 0) -> Any:
     """A valid JSON value for `field`; variants 0 and 1 differ, so an update can be told from the original."""
     if field.type == "str":
         return f"{field.label} {variant + 1}"
     if field.type == "text":
         return f"{field.label} {variant + 1}: a longer text, written over more than one line if need be."
-    samples = PYTHON_TYPES[field.type].samples
-    assert samples is not None, field.type
+    samples = PYTHON_TYPES[field.kind].samples
+    assert samples is not None, field.kind
     return samples[variant]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .. import GeneratedFile
-from ..spec import ProjectSpec
+from ..spec import ProjectSpec, ordered_entities
 from .python_code import fill, normal_prefix, sample_body
 
 
@@ -21,11 +21,14 @@ def api_routes(spec: ProjectSpec, api_prefix: str = "/api") -> list[tuple[str, s
         ]
     for entity in spec.entities:
         url = f"{prefix}/{entity.plural_kebab}"
+        filters = "".join(f", `{field.snake}`" for field in entity.fields if field.target)
         routes += [
-            ("GET", url, f"List {entity.plural_label.lower()} (`limit`, `offset`)"),
+            ("GET", url, f"List {entity.plural_label.lower()} (`limit`, `offset`{filters}); the `X-Total-Count` "
+                         "header gives the number of matches"),
             ("POST", url, f"Create a {entity.label.lower()}"),
             ("GET", f"{url}/{{id}}", f"Read one {entity.label.lower()}"),
             ("PUT", f"{url}/{{id}}", f"Replace a {entity.label.lower()}"),
+            ("PATCH", f"{url}/{{id}}", f"Change some fields of a {entity.label.lower()}"),
             ("DELETE", f"{url}/{{id}}", f"Delete a {entity.label.lower()}"),
         ]
     return routes
@@ -40,7 +43,8 @@ def entities_section(spec: ProjectSpec) -> str:
     """A Markdown table of fields per entity."""
     parts = []
     for entity in spec.entities:
-        rows = [f"| `{f.snake}` | {f.type} | {'yes' if f.required else 'no'} |" for f in entity.fields]
+        rows = [f"| `{f.snake}` | {f'the id of a {f.type}' if f.target else f.type} | "
+                f"{'yes' if f.required else 'no'} |" for f in entity.fields]
         parts.append("\n".join([f"### {entity.label}", "", "| field | type | required |", "| --- | --- | --- |",
                                 *rows]))
     return "\n\n".join(parts)
@@ -48,7 +52,7 @@ def entities_section(spec: ProjectSpec) -> str:
 
 def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
     auth = spec.has("auth")
-    example = spec.entities[0]
+    example = ordered_entities(spec.entities)[0]  # refers to no other entity: its example works on an empty API
     sections = [
         f"# {spec.title}",
         spec.description.strip(),
@@ -61,8 +65,12 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
             f"| `{name}` | {default} | {meaning} |" for name, default, meaning, for_auth in _SETTINGS
             if auth or not for_auth)]),
         "## API\n\n" + routes_table(spec, api_prefix)
-        + ("\n\nEvery entity route needs an `Authorization: Bearer <token>` header and answers 401 without one."
-           if auth else ""),
+        + ("\n\nEvery entity route needs an `Authorization: Bearer <token>` header and answers 401 without one. "
+           "A record belongs to the user who created it: other users get 404 for it and do not see it in lists; "
+           "an admin (an address in `ADMIN_EMAILS`) sees and changes every record." if auth else "")
+        + ("\n\nA field whose type is another entity holds the id of one of its records: the API answers 422 "
+           "naming the field when that record does not exist, and 409 when a record still referred to is deleted."
+           if any(f.target for e in spec.entities for f in e.fields) else ""),
         fill(_README_EXAMPLE, url=f"{normal_prefix(api_prefix)}/{example.plural_kebab}",
              body=json.dumps(sample_body(example)).replace("'", "'\\''"),
              auth_header=" -H \"Authorization: Bearer $TOKEN\"" if auth else "",
@@ -80,12 +88,15 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
 
 
 _SETTINGS = (
-    ("DATABASE_URL", "`sqlite:///./app.db`", "any SQLAlchemy database URL", False),
+    ("DATABASE_URL", "`sqlite:///./app.db`", "any SQLAlchemy database URL; `postgresql://user:password@host/db` "
+     "uses the psycopg 3 driver that requirements.txt installs", False),
     ("SECRET_KEY", "(none)", "signs access tokens: a long random value; required unless `APP_ENV=development`",
      True),
     ("APP_ENV", "(none)", "`development` signs tokens with a fixed development key when `SECRET_KEY` is unset",
      True),
     ("ACCESS_TOKEN_MINUTES", "30", "how long an access token stays valid", True),
+    ("ADMIN_EMAILS", "(none)", "comma-separated addresses that register as admins, who see every record", True),
+    ("REGISTRATION_OPEN", "`true`", "`false` lets only the `ADMIN_EMAILS` addresses register", True),
     ("CORS_ORIGINS", "(none)", "comma-separated origins a browser may call the API from", False),
 )
 
@@ -101,8 +112,16 @@ pip install -r requirements.txt
 ${dev_env}uvicorn app.main:app --reload
 ```
 $dev_note
-The tables are created at startup. Open http://127.0.0.1:8000/docs for the interactive documentation, or
-http://127.0.0.1:8000$prefix/health to check the service.
+At startup the API brings the database up to date with the migrations in `app/migrations/` (Alembic). Open
+http://127.0.0.1:8000/docs for the interactive documentation, or http://127.0.0.1:8000$prefix/health to check the
+service.
+
+After changing `app/models.py`, write the next migration and apply it:
+
+```bash
+alembic revision --autogenerate -m "what changed"
+alembic upgrade head
+```
 
 ## Test it
 
@@ -151,10 +170,11 @@ _README_LAYOUT = """
 ## Layout
 
 ```
-app/main.py           the application: routers, CORS, tables created at startup
+app/main.py           the application: routers, CORS, migrations applied at startup
 app/config.py         settings from environment variables
 app/database.py       engine, declarative base, one session per request
 app/models.py         SQLAlchemy tables
+app/migrate.py        runs the Alembic migrations of app/migrations/ (alembic.ini: the command line's settings)
 app/schemas.py        Pydantic request and response bodies
 app/routers/          one module of routes per resource
 tests/                pytest suite, each test on its own temporary database

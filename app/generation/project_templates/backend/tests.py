@@ -27,8 +27,37 @@ def suite(spec: ProjectSpec, prefix: str) -> list[GeneratedFile]:
                                    "Tests registration, tokens, and what an expired or missing token gets",
                                    ("tests/conftest.py", "app/config.py", "app/security.py",
                                     "app/routers/auth.py")))
-    files += [entity_test_module(entity, prefix, auth) for entity in spec.entities]
+    files.append(GeneratedFile("tests/test_database_url.py", _DATABASE_URL_TESTS, "Tests that postgresql:// URLs "
+                               "use the installed psycopg driver", ("app/config.py",)))
+    files += [entity_test_module(entity, spec, prefix) for entity in spec.entities]
     return files
+
+
+_DATABASE_URL_TESTS = fill("""
+    \"\"\"DATABASE_URL: a postgresql:// URL, as hosts give them, reaches PostgreSQL through psycopg 3.\"\"\"
+
+    import pytest
+    from sqlalchemy import create_engine
+
+    from app.config import load_settings
+
+
+    @pytest.mark.parametrize("url", ["postgresql://app:secret@db.example.com:5432/app", "postgres://app@localhost/app",
+                                     "postgresql+psycopg://app@localhost/app"])
+    def test_a_postgresql_url_uses_the_installed_psycopg_driver(url):
+        normal = load_settings({"DATABASE_URL": url}).database_url
+
+        assert normal.startswith("postgresql+psycopg://")
+        assert normal.split("://", 1)[1] == url.split("://", 1)[1]
+        engine = create_engine(normal)  # loads the driver, connects to nothing
+        assert engine.dialect.driver == "psycopg"
+        engine.dispose()
+
+
+    def test_other_urls_are_kept_as_given():
+        assert load_settings({}).database_url == "sqlite:///./app.db"
+        assert load_settings({"DATABASE_URL": "sqlite:////srv/data/app.db"}).database_url == "sqlite:////srv/data/app.db"
+    """)
 
 
 def _conftest(prefix: str, auth: bool) -> GeneratedFile:
@@ -73,8 +102,10 @@ from app.models import create_tables
 _CONFTEST = (_CONFTEST_HEAD.replace("$security_import\n", "") + "\n"
              + _CLIENT_FIXTURE.replace("$name", "client").replace(" $who,", ""))
 
-_CONFTEST_AUTH = _CONFTEST_HEAD.replace("$security_import", "from app import security") + """
+_CONFTEST_AUTH = _CONFTEST_HEAD.replace("import pytest", "import dataclasses\n\nimport pytest").replace(
+    "$security_import", "from app import config, security") + """
 CREDENTIALS = {"email": "ada@example.com", "password": "correct horse battery staple"}
+ADMIN_EMAIL = "admin@example.com"
 
 
 @pytest.fixture(autouse=True)
@@ -84,17 +115,42 @@ def fast_password_hashing(monkeypatch):
 
 """ + _CLIENT_FIXTURE.replace("$name", "anonymous_client").replace("$who", "without a token") + """
 
+@pytest.fixture(autouse=True)
+def admin_emails(monkeypatch):
+    \"\"\"ADMIN_EMAILS as a deployment would set it: whoever registers as ADMIN_EMAIL is an admin.\"\"\"
+    admins = dataclasses.replace(config.settings, admin_emails=frozenset({ADMIN_EMAIL}))
+    monkeypatch.setattr(config, "settings", admins)
+
+
+def signed_in(anonymous_client, email):
+    credentials = {**CREDENTIALS, "email": email}
+    assert anonymous_client.post("$prefix/auth/register", json=credentials).status_code == 201
+    token = anonymous_client.post("$prefix/auth/token", json=credentials).json()["access_token"]
+    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
 @pytest.fixture
 def client(anonymous_client):
     \"\"\"A client signed in as a freshly registered user, on the same database as `anonymous_client`.\"\"\"
-    assert anonymous_client.post("$prefix/auth/register", json=CREDENTIALS).status_code == 201
-    token = anonymous_client.post("$prefix/auth/token", json=CREDENTIALS).json()["access_token"]
-    return TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    return signed_in(anonymous_client, CREDENTIALS["email"])
+
+
+@pytest.fixture
+def other_client(anonymous_client, client):
+    \"\"\"A second user, registered after `client`'s, on the same database: sees none of that user's records.\"\"\"
+    return signed_in(anonymous_client, "bob@example.com")
+
+
+@pytest.fixture
+def admin_client(anonymous_client, client):
+    \"\"\"An admin (ADMIN_EMAILS), registered after `client`'s user on the same database: sees every record.\"\"\"
+    return signed_in(anonymous_client, ADMIN_EMAIL)
 """
 
 _AUTH_TESTS = """
 \"\"\"Accounts: registering, exchanging credentials for a token, and what a token opens.\"\"\"
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -118,7 +174,7 @@ def register(client):
 
 def test_register_then_sign_in_gives_a_working_token(anonymous_client):
     user = register(anonymous_client)
-    assert user == {"id": user["id"], "email": "grace@example.com"}
+    assert user == {"id": user["id"], "email": "grace@example.com", "is_admin": False}
 
     response = anonymous_client.post(f"{AUTH}/token", json=GRACE)
     assert response.status_code == 200, response.text
@@ -154,6 +210,34 @@ def test_a_short_password_or_an_invalid_email_cannot_register(anonymous_client):
 
     assert short.status_code == 422
     assert invalid.status_code == 422
+
+
+def test_an_address_in_admin_emails_registers_as_an_admin(anonymous_client):
+    response = anonymous_client.post(f"{AUTH}/register", json={**GRACE, "email": "Admin@Example.com"})
+
+    assert response.status_code == 201, response.text
+    assert response.json()["is_admin"] is True
+
+
+def test_closed_registration_refuses_everyone_but_the_admins(anonymous_client, monkeypatch):
+    monkeypatch.setattr(config, "settings", dataclasses.replace(config.settings, registration_open=False))
+
+    refused = anonymous_client.post(f"{AUTH}/register", json=GRACE)
+    admin = anonymous_client.post(f"{AUTH}/register", json={**GRACE, "email": "admin@example.com"})
+
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "Registration is closed"}
+    assert admin.status_code == 201
+
+
+@pytest.mark.parametrize(("value", "open_"), [("", True), ("true", True), ("false", False), ("0", False)])
+def test_registration_open_reads_true_or_false(value, open_):
+    assert config.load_settings({"REGISTRATION_OPEN": value}).registration_open is open_
+
+
+def test_registration_open_refuses_anything_else():
+    with pytest.raises(RuntimeError, match="REGISTRATION_OPEN"):
+        config.load_settings({"REGISTRATION_OPEN": "maybe"})
 
 
 def test_the_password_is_not_stored_in_clear():

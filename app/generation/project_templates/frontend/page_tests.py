@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from .. import GeneratedFile
-from ..spec import EntitySpec, FieldSpec, ProjectSpec
+from ..spec import EntitySpec, FieldSpec, ProjectSpec, ancestors
 from .testing import control, sample
 from .typescript import article, fill, ts_import, ts_names, ts_object, ts_string, ts_value
 
@@ -15,9 +15,18 @@ def _empty_value(field: FieldSpec) -> tuple[str, Any]:
     return ("No", False) if field.type == "bool" else ("\u2014", None)
 
 
-def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> GeneratedFile:
-    n, remote = ts_names(entity), api_base is not None
+_EMPTY_CHOICE = "\u2014"  # FieldInput.tsx's first option: no record chosen
+
+
+def _choice_label(target: EntitySpec, variant: int) -> str:
+    text = next((f for f in target.fields if f.type in ("str", "text")), None)
+    return str(sample(text, variant)[2]) if text else f"{target.label} {variant + 1}"
+
+
+def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
+    n, remote, auth = ts_names(entity), api_base is not None, spec.has("auth")
     fields = entity.fields
+    parents = ancestors(spec.entities, entity)
 
     def form(variant: int) -> str:  # what a person types, by label
         return ts_object({f.label: sample(f, variant)[0] for f in fields}, quote_keys=True)
@@ -109,26 +118,42 @@ def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> Generat
         """, plural=entity.plural_label.lower(), create=n.create, page=n.page))
 
     imports = ['import { fireEvent, render, screen, waitFor } from "@testing-library/react";',
-               f'import {{ {"beforeEach, " if remote else ""}describe, expect, it }} from "vitest";']
+               f'import {{ {"beforeEach, " if remote or parents else ""}describe, expect, it }} from "vitest";']
     if remote:
         imports.append('import { API_URL } from "../api/client";')
     if remote and auth:
         imports.append('import { storeToken } from "../api/session";')
     imports.append(ts_import([n.create, n.get, n.list, f"type {n.input}"], f"../api/{n.module}"))
+    imports += [ts_import([ts_names(p).create], f"../api/{ts_names(p).module}") for p in parents]
     if remote:
         imports.append(f'import {{ {"FAKE_TOKEN, " if auth else ""}type FakeApi, fakeApi }} from "../test/fakeApi";')
     imports += ['import { describeControl, fillForm, tableRows } from "../test/helpers";',
                 f'import {{ {n.page} }} from "./{n.page}";']
+    # The records a relation points to, ids 1 and 2 of each entity it reaches, created as a person would first.
+    seed = "".join(f"  await {ts_names(p).create}({ts_object({f.snake: sample(f, v)[2] for f in p.fields})});\n"
+                   for p in parents for v in (0, 1))
     setup = ""
     if remote:
         setup = fill("""
             let api: FakeApi;
 
-            beforeEach(() => {
+            beforeEach([[is_async]]() => {
               api = fakeApi(API_URL);
-            [[token]]});
+            [[token]][[seed]]});
 
-            """, token="  storeToken(FAKE_TOKEN);\n" if auth else "")
+            """, token="  storeToken(FAKE_TOKEN);\n" if auth else "", seed=seed, is_async="async " if seed else "")
+    elif seed:
+        setup = fill("""
+            beforeEach(async () => {
+            [[seed]]});
+
+            """, seed=seed)
+    # A relation's select offers the records it may point to, each by its first text (pages.py).
+    targets = {e.snake: e for e in spec.entities}
+    choices_loaded = "".join(
+        f"  await waitFor(() => expect(choiceTexts({ts_string(f.label)})).toEqual("
+        f"{ts_value([_EMPTY_CHOICE, *(_choice_label(targets[f.target], v) for v in (0, 1))])}));\n"
+        for f in fields if f.target)
     content = fill("""
         /** [[page]] against [[source]]: its form controls, validation, create, edit, delete and listing. */
         [[imports]]
@@ -140,10 +165,10 @@ def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> Generat
         const FIRST_ROW = [[first_row]];
         const SECOND_ROW = [[second_row]];
 
-        [[setup]]async function openPage(): Promise<void> {
+        [[setup]][[choice_texts]]async function openPage(): Promise<void> {
           render(<[[page]] />);
           expect(await screen.findByText([[empty]])).toBeTruthy();
-        }
+        [[choices_loaded]]}
 
         describe("[[page]]", () => {
         [[tests]]});
@@ -152,8 +177,10 @@ def entity_test(entity: EntitySpec, api_base: str | None, auth: bool) -> Generat
         second_form=form(1),
         first_row=ts_value([sample(f, 0)[1] for f in fields]),
         second_row=ts_value([sample(f, 1)[1] for f in fields]),
-        setup=setup, empty=empty_text, tests="\n".join(textwrap.indent(test, "  ") for test in tests))
-    depends = [n.api_path, "src/test/helpers.ts", n.page_path]
+        setup=setup, empty=empty_text, choices_loaded=choices_loaded,
+        choice_texts=_CHOICE_TEXTS if choices_loaded else "",
+        tests="\n".join(textwrap.indent(test, "  ") for test in tests))
+    depends = [n.api_path, *(ts_names(p).api_path for p in parents), "src/test/helpers.ts", n.page_path]
     if remote:
         depends[:0] = ["src/api/client.ts"] + (["src/api/session.ts"] if auth else [])
         depends.insert(-1, "src/test/fakeApi.ts")
@@ -249,3 +276,10 @@ def app_test(spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
     depends += ["src/api/session.ts", "src/test/helpers.ts"] if auth else []
     return GeneratedFile("src/App.test.tsx", content, "Vitest: the first page, navigation between pages"
                          + (", sign-in and sign-out" if auth else ""), tuple(depends))
+
+
+_CHOICE_TEXTS = """function choiceTexts(label: string): (string | null)[] {
+  return Array.from(screen.getByLabelText(label).querySelectorAll("option"), (option) => option.textContent);
+}
+
+"""

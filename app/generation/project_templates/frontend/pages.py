@@ -106,20 +106,36 @@ _SIGN_OUT = fill("""
     """)
 
 
-def entity_page(entity: EntitySpec) -> GeneratedFile:
+def _choices(target: EntitySpec) -> str:
+    """A function listing the records a relation to `target` may point to, each named by its first text field."""
+    n = ts_names(target)
+    text = next((f for f in target.fields if f.type in ("str", "text")), None)
+    label = f"row.{text.snake}" if text and text.required else (
+        f"row.{text.snake} ?? `{target.label} ${{row.id}}`" if text else f"`{target.label} ${{row.id}}`")
+    return f"() => {n.list}(100, 0).then((rows) => rows.map((row) => ({{ value: row.id, label: {label} }})))"
+
+
+def entity_page(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
     n = ts_names(entity)
+    targets = {e.snake: e for e in spec.entities}
     to_input, to_values, helpers = [], [], set()
     for f in entity.fields:
-        _, required, optional, back = TS_TYPES[f.type]
+        _, required, optional, back = TS_TYPES[f.kind]
         convert = required if f.required else optional
         to_input.append(f"    {f.snake}: {convert}(values.{f.snake}),\n")
         to_values.append(f"    {f.snake}: {back}(row.{f.snake}),\n" if back
                          else f"    {f.snake}: row.{f.snake} === true,\n")
         helpers |= {convert} | ({back} if back else set())
-    configs = "".join(f"  {{ name: {ts_string(f.snake)}, label: {ts_string(f.label)}, kind: {ts_string(f.type)}, "
-                      f"required: {json.dumps(f.required)} }},\n" for f in entity.fields)
+    configs = "".join(f"  {{ name: {ts_string(f.snake)}, label: {ts_string(f.label)}, kind: {ts_string(f.kind)}, "
+                      f"required: {json.dumps(f.required)}"
+                      + (f", choices: {_choices(targets[f.target])}" if f.target else "") + " },\n"
+                      for f in entity.fields)
     api_import = ts_import([n.create, n.delete, n.list, f"type {n.type}", f"type {n.input}", n.update],
                            f"../api/{n.module}")
+    linked = sorted({targets[f.target].snake: targets[f.target] for f in entity.fields if f.target}.values(),
+                    key=lambda target: ts_names(target).module)
+    api_import += "".join("\n" + ts_import([ts_names(t).list], f"../api/{ts_names(t).module}")
+                          for t in linked if t != entity)
     form_import = ts_import(["type FieldConfig", "type FormValues", *sorted(helpers)], "../forms")
     content = fill("""
         /** The [[plural]] page: the shared resource page, configured with [[label]]'s fields. */
@@ -159,4 +175,5 @@ def entity_page(entity: EntitySpec) -> GeneratedFile:
         to_input="".join(to_input), to_values="".join(to_values), page=n.page,
         label_literal=ts_string(entity.label), plural_literal=ts_string(entity.plural_label))
     return GeneratedFile(n.page_path, content, f"{entity.plural_label} page: table, create/edit form and delete",
-                         (n.api_path, "src/components/ResourcePage.tsx", "src/forms.ts"))
+                         (n.api_path, *(ts_names(t).api_path for t in linked if t != entity),
+                          "src/components/ResourcePage.tsx", "src/forms.ts"))

@@ -6,7 +6,7 @@ from .. import GeneratedFile
 from ..spec import ProjectSpec
 from .typescript import INPUT_TYPES, fill
 
-_INPUT_NAMES = {"text": "textarea", "bool": "checkbox"}
+_INPUT_NAMES = {"text": "textarea", "bool": "checkbox", "ref": "select"}
 _README_ROUTES = (
     ("GET", "?limit=&offset=", "list (JSON array)"),
     ("POST", "", "create; answers 201 and the {} with its `id`"),
@@ -27,7 +27,7 @@ def readme(spec: ProjectSpec) -> GeneratedFile:
         f"### {e.plural_label} (`#/{e.plural_kebab}`)\n\n| field | JSON key | type | required | input |\n"
         "| --- | --- | --- | --- | --- |\n" + "\n".join(
             f"| {f.label} | `{f.snake}` | {f.type} | {'yes' if f.required else 'no'} | "
-            f"{_INPUT_NAMES.get(f.type) or INPUT_TYPES[f.type]} |" for f in e.fields)
+            f"{_INPUT_NAMES.get(f.kind) or INPUT_TYPES[f.kind]} |" for f in e.fields)
         for e in spec.entities)
     sections = [
         f"# {spec.title}",

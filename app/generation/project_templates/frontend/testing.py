@@ -21,6 +21,7 @@ _SAMPLES = {
     "float": (("12.5", 12.5), ("0.25", 0.25)),
     "date": (("2024-05-17", "2024-05-17"), ("2025-01-31", "2025-01-31")),
     "datetime": (("2024-05-17T09:30", "2024-05-17T09:30:00"), ("2025-01-31T18:45", "2025-01-31T18:45:00")),
+    "ref": (("1", 1), ("2", 2)),  # the ids of the records the page tests create first
 }
 
 
@@ -32,7 +33,7 @@ def sample(field: FieldSpec, variant: int = 0) -> tuple[str | bool, str, Any]:
     if field.type == "bool":
         checked = variant == 0
         return checked, "Yes" if checked else "No", checked
-    typed, stored = _SAMPLES[field.type][variant]
+    typed, stored = _SAMPLES[field.kind][variant]
     return typed, typed.replace("T", " "), stored
 
 
@@ -42,6 +43,8 @@ def control(field: FieldSpec) -> dict[str, Any]:
         return {"tag": "textarea", "type": None, "step": None, "required": field.required}
     if field.type == "bool":
         return {"tag": "input", "type": "checkbox", "step": None, "required": False}
+    if field.target:
+        return {"tag": "select", "type": None, "step": None, "required": field.required}
     step = {"int": "1", "float": "any"}.get(field.type)
     return {"tag": "input", "type": INPUT_TYPES[field.type], "step": step, "required": field.required}
 

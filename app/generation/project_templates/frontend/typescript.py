@@ -22,6 +22,7 @@ TS_TYPES = {
     "bool": ("boolean", "isChecked", "isChecked", None),
     "date": ("string", "toText", "toOptionalText", "fromText"),
     "datetime": ("string", "toDateTime", "toOptionalDateTime", "fromDateTime"),
+    "ref": ("number", "toNumber", "toOptionalNumber", "fromNumber"),  # a relation: the id of the record
 }
 TS_COMMENTS = {"date": "YYYY-MM-DD", "datetime": "ISO 8601, such as 2024-05-17T09:30:00"}
 
@@ -88,7 +89,7 @@ def ts_import(names: list[str], module: str) -> str:
 
 
 def ts_type(field: FieldSpec) -> str:
-    return TS_TYPES[field.type][0] + ("" if field.required else " | null")
+    return TS_TYPES[field.kind][0] + ("" if field.required else " | null")
 
 
 def ts_object(items: dict[str, Any], quote_keys: bool = False, indent: int = 0) -> str:

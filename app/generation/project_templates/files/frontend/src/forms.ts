@@ -1,11 +1,19 @@
 /** Entity forms: what each field type holds, how it is checked and shown, and the form <-> API conversions. */
-export type FieldKind = "str" | "text" | "int" | "float" | "bool" | "date" | "datetime";
+/** "ref" is a relation: the id of a record of another entity, chosen from a list. */
+export type FieldKind = "str" | "text" | "int" | "float" | "bool" | "date" | "datetime" | "ref";
+
+/** A record a relation may point to, as a select offers it. */
+export interface Choice {
+  value: number;
+  label: string;
+}
 
 export interface FieldConfig {
   name: string; // the field's key in the API's JSON
   label: string;
   kind: FieldKind;
   required: boolean;
+  choices?: () => Promise<Choice[]>; // for a relation: the records it may point to
 }
 
 /** What the inputs hold: text for most fields, true/false for checkboxes. */

@@ -1,9 +1,9 @@
 /** One labelled form control, chosen by the field's type, with its validation message. */
-import { useId } from "react";
-import { type FieldConfig, type FieldKind, MAX_TEXT_LENGTH } from "../forms";
+import { useEffect, useId, useState } from "react";
+import { type Choice, type FieldConfig, type FieldKind, MAX_TEXT_LENGTH } from "../forms";
 
-/** The <input type> of each field kind; "text" is a <textarea> and "bool" a checkbox. */
-export const INPUT_TYPES: Record<Exclude<FieldKind, "text" | "bool">, string> = { str: "text", int: "number", float: "number", date: "date", datetime: "datetime-local" };
+/** The <input type> of each field kind; "text" is a <textarea>, "bool" a checkbox and "ref" a <select>. */
+export const INPUT_TYPES: Record<Exclude<FieldKind, "text" | "bool" | "ref">, string> = { str: "text", int: "number", float: "number", date: "date", datetime: "datetime-local" };
 
 const STEPS: Partial<Record<FieldKind, string>> = { int: "1", float: "any" };
 
@@ -63,7 +63,16 @@ export function FieldInput({ field, value, error, onChange }: FieldInputProps) {
       <label htmlFor={id} className={`${LABEL} ${field.required ? REQUIRED_MARK : ""}`}>
         {field.label}
       </label>
-      {kind === "text" ? (
+      {kind === "ref" ? (
+        <ChoiceSelect
+          id={id}
+          field={field}
+          value={text}
+          onChange={onChange}
+          className={className}
+          described={described}
+        />
+      ) : kind === "text" ? (
         <textarea
           id={id}
           rows={4}
@@ -88,5 +97,50 @@ export function FieldInput({ field, value, error, onChange }: FieldInputProps) {
       )}
       {message}
     </div>
+  );
+}
+
+interface ChoiceSelectProps {
+  id: string;
+  field: FieldConfig;
+  value: string;
+  onChange: (value: string) => void;
+  className: string;
+  described: { "aria-invalid"?: boolean; "aria-describedby"?: string };
+}
+
+/** A relation's control: the records it may point to, loaded when the form opens. */
+function ChoiceSelect({ id, field, value, onChange, className, described }: ChoiceSelectProps) {
+  const [choices, setChoices] = useState<Choice[]>([]);
+  useEffect(() => {
+    let current = true;
+    field
+      .choices?.()
+      .then((loaded) => {
+        if (current) setChoices(loaded);
+      })
+      .catch(() => {
+        // The list could not be read: the select stays empty, and saving says what is missing.
+      });
+    return () => {
+      current = false;
+    };
+  }, [field]);
+  return (
+    <select
+      id={id}
+      required={field.required}
+      value={value}
+      onChange={(event) => onChange(event.target.value)}
+      className={className}
+      {...described}
+    >
+      <option value="">{"\u2014"}</option>
+      {choices.map((choice) => (
+        <option key={choice.value} value={String(choice.value)}>
+          {choice.label}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -1,0 +1,69 @@
+"""What a starter project needs, for real: relations between entities, records that belong to their owner, PATCH and
+list totals, PostgreSQL URLs and Alembic migrations, each exercised by the generated project's own tests.
+
+Every project is installed and checked in the sandbox, as the Tester does; one dependency cache serves the module.
+"""
+
+import pytest
+
+from tests.integration.test_generated_names import assert_checks_pass, field, generate, require_node
+
+# A chain of required and optional relations: a task needs a project, a project may belong to a client.
+ENTITIES = [
+    {"name": "Task", "fields": [field("title"), field("project", "Project"), field("done", "bool"),
+                                field("client", "Client", False)]},
+    {"name": "Project", "fields": [field("name"), field("client", "Client", False)]},
+    {"name": "Client", "fields": [field("name"), field("since", "date", False)]},
+]
+
+
+@pytest.fixture(scope="module")
+def env_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("envs")
+
+
+def case_names(ctx):
+    return {case["name"] for check in ctx.checks for case in check.cases}
+
+
+def test_relations_ownership_patch_and_migrations_are_tested_by_the_back_end_itself(env_cache, tmp_path):
+    ctx, outcome = generate("fastapi-backend", ENTITIES, env_cache, tmp_path)
+
+    assert_checks_pass(ctx, outcome)
+    names = case_names(ctx)
+    for expected in ("test_the_list_filters_by_project_id", "test_a_project_id_that_does_not_exist_is_422_naming_it",
+                     "test_a_project_still_referred_to_by_project_id_cannot_be_deleted",
+                     "test_a_project_id_of_another_user_is_422_as_if_missing",
+                     "test_another_user_neither_sees_nor_changes_a_task", "test_an_admin_sees_and_changes_every_task",
+                     "test_closed_registration_refuses_everyone_but_the_admins",
+                     "test_patch_changes_only_the_fields_sent", "test_list_pages_with_limit_and_offset",
+                     "test_the_migrations_build_the_tables_the_models_describe", "test_the_migrations_undo_cleanly",
+                     "test_the_api_brings_its_database_up_to_date_at_startup",
+                     "test_a_postgresql_url_uses_the_installed_psycopg_driver"):
+        assert any(expected in name for name in names), (expected, sorted(names))
+    migration = ctx.files["app/migrations/versions/0001_initial.py"]
+    # The tables are created parents first, whatever the spec's order.
+    assert migration.index('"clients"') < migration.index('"projects"') < migration.index('"tasks"')
+    assert 'sa.ForeignKeyConstraint(["project_id"], ["projects.id"])' in migration
+    assert "psycopg[binary]" in ctx.files["requirements.txt"]
+
+
+def test_without_auth_relations_patch_and_migrations_still_pass(env_cache, tmp_path):
+    ctx, outcome = generate("fastapi-backend", ENTITIES, env_cache, tmp_path, features=("tests",))
+
+    assert_checks_pass(ctx, outcome)
+    assert ctx.spec.features == ["tests"]
+    assert "owner" not in ctx.files["app/models.py"] and "app/security.py" not in ctx.files
+    assert any("test_the_list_filters_by_client_id" in name for name in case_names(ctx))
+
+
+@pytest.mark.node
+def test_a_full_stack_form_chooses_a_related_record_from_a_select(env_cache, tmp_path):
+    require_node()
+
+    ctx, outcome = generate("fullstack-app", ENTITIES, env_cache, tmp_path)
+
+    assert_checks_pass(ctx, outcome)
+    page_test = ctx.files["frontend/src/pages/TaskPage.test.tsx"]
+    assert 'expect(describeControl("Project")).toEqual({ tag: "select"' in page_test
+    assert 'expect(choiceTexts("Project")).toEqual(["\u2014", "Name 1", "Name 2"])' in page_test
