@@ -215,7 +215,8 @@ def _features(_ctx: click.Context, _param: click.Parameter, values: tuple[str, .
 @click.option("--entity", "entities", multiple=True, metavar="SPEC",
               help="Name:field:type,... e.g. 'Task:title:str,done:bool,due:date?' ('?' = optional). Repeatable.")
 @click.option("--feature", "features", multiple=True, callback=_features,
-              help="Optional feature: auth, docker, tests, ci. Repeatable.")
+              help="Optional feature: auth, docker, ci (tests are always generated). Repeatable; none given "
+                   "means none.")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write the project to (must be new or empty).")
 @click.option("--no-checks", is_flag=True, help="Skip running the project's own tests and build.")

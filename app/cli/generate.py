@@ -27,6 +27,9 @@ def parse_entity(text: str) -> dict[str, Any]:
         field_type = field_type.rstrip("?").strip() or "str"  # "float ?" is "float?", "?" is "str?"
         if field_type.lower() in FIELD_TYPES:
             field_type = field_type.lower()
+        elif not field_type[:1].isupper():  # an entity is named with a capital: anything else is a typo
+            raise click.BadParameter(f"{text!r}: field {field_name.strip()!r} has type {field_type!r}; use one of "
+                                     f"{', '.join(FIELD_TYPES)}, or an entity's name (Project) for a relation")
         fields.append({"name": field_name.strip(), "type": field_type, "required": required})
     return {"name": name.strip(), "fields": fields}
 

@@ -108,7 +108,8 @@ def _check_ts_imports(path: str, content: str, files: dict[str, str]) -> list[st
     folder = posixpath.dirname(path)
     for match in _TS_IMPORT.finditer(content):
         spec = match.group(1) or match.group(2)
-        base = posixpath.normpath(posixpath.join(folder, spec))
+        # Vite's queries (`./notes.md?raw`, `./logo.svg?url`) name the same file.
+        base = posixpath.normpath(posixpath.join(folder, spec.partition("?")[0]))
         candidates = [base, *(base + ext for ext in TS_EXTENSIONS),
                       *(f"{base}/index{ext}" for ext in TS_EXTENSIONS)]
         if base.startswith("..") or not any(c in files for c in candidates):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from app.models import Job, JobStatus, Team, User
 from app.services.access import visible_jobs
-from app.services.job_search import search_parts, unindexed
+from app.services.job_search import SearchTooBroad, search_parts, unindexed
 from app.services.keyset import COUNT_CAP, Ordering, Page, TimeIdOrdering, Total, capped_count, count_rows, paginate
 
 PAGE_SIZES = (10, 25, 50, 100, 200)
@@ -169,6 +169,22 @@ def list_jobs(session: Session, f: JobFilters, cursor: str | None) -> JobPage:
         total = Total(found, "gte" if more else "eq")
     owners, teams = labels_for(session, page.rows)
     return JobPage(list(page.rows), page.next, page.prev, total, owners, teams, parts.note)
+
+
+def jobs_newer_than(session: Session, f: JobFilters, newest_id: str) -> list[Job]:
+    """The jobs the filters allow that are newer than the job `newest_id` (every one on the first page when it is
+    ''), newest first: what a table sorted newest first has gained since it was shown. At most one page of them;
+    none when that job is gone (nothing to compare with) or the search is too broad."""
+    after = session.get(Job, newest_id) if newest_id else None
+    if newest_id and after is None:
+        return []
+    try:
+        rows = paginate(session, search_parts(session, f).queries, ordering("created", "desc"), f.limit, None).rows
+    except SearchTooBroad:
+        return []
+    if after is None:
+        return list(rows)
+    return [job for job in rows if (job.created_at, job.id) > (after.created_at, after.id)]
 
 
 def labels_for(session: Session, jobs: Iterable[Job]) -> tuple[dict[int, str], dict[int, str]]:

@@ -28,6 +28,21 @@
     });
   }
 
+  // "about 3 min left": counted down from the template's typical duration, the way the server words it.
+  function tickEstimates() {
+    document.querySelectorAll("[data-estimate-since]").forEach(function (el) {
+      var since = Date.parse(el.dataset.estimateSince);
+      var typical = Number(el.dataset.typicalS);
+      if (isNaN(since) || isNaN(typical)) return;
+      if (el.dataset.offset === undefined) {
+        var serverNow = Date.parse(el.dataset.serverNow);
+        el.dataset.offset = isNaN(serverNow) ? "0" : String(serverNow - Date.now());
+      }
+      var left = typical - (Date.now() + Number(el.dataset.offset) - since) / 1000;
+      el.textContent = left <= 0 ? "taking longer than usual" : "about " + Math.max(1, Math.ceil(left / 60)) + " min left";
+    });
+  }
+
   function relative(date) {
     var seconds = (Date.now() - date.getTime()) / 1000;
     var future = seconds < 0;
@@ -270,7 +285,7 @@
   function stopReplay(button) {
     clearTimeout(replayTimer);
     replayTimer = null;
-    document.querySelectorAll("#job-log-lines > .replay-hidden").forEach(function (line) { line.classList.remove("replay-hidden"); });
+    document.querySelectorAll("#job-log-lines .replay-hidden").forEach(function (line) { line.classList.remove("replay-hidden"); });
     var log = document.getElementById("job-log");
     if (log) log.classList.remove("replaying");
     if (button) button.textContent = "Replay";
@@ -280,8 +295,9 @@
     var button = event.target.closest && event.target.closest("[data-replay-start]");
     if (!button) return;
     if (replayTimer) { stopReplay(button); return; }
-    var lines = Array.prototype.slice.call(document.querySelectorAll("#job-log-lines > p"));
+    var lines = Array.prototype.slice.call(document.querySelectorAll("#job-log-lines .log-line"));
     if (!lines.length) return;
+    document.querySelectorAll("#job-log-lines details.log-run").forEach(function (run) { run.open = true; });
     var speed = Number(document.getElementById("replay-speed").value) || 1;
     var times = lines.map(function (line) {
       var t = line.querySelector("time");
@@ -299,6 +315,65 @@
       var wait = isNaN(gap) ? 200 : Math.min(3000, Math.max(0, gap / speed));
       replayTimer = setTimeout(next, wait);
     })();
+  });
+
+  // ---- The log: runs of one agent that fold, a filter by agent, a search -------------------------------------------
+  // The server opens the working agent's run; when the socket adds the next agent's run, the one before folds,
+  // unless the reader opened or closed it themselves.
+  var lastRun = null;
+
+  function foldFinishedRuns() {
+    var runs = document.querySelectorAll("#job-log-lines > details.log-run");
+    var last = runs.length ? runs[runs.length - 1] : null;
+    if (!last || last === lastRun) return;
+    if (lastRun && lastRun.isConnected && !lastRun.dataset.touched && !jobFinished()) lastRun.open = false;
+    lastRun = last;
+  }
+
+  document.addEventListener("click", function (event) {
+    var summary = event.target.closest && event.target.closest("details.log-run > summary");
+    if (summary) summary.parentElement.dataset.touched = "true";
+  });
+
+  function filterLog() {
+    var agentField = document.querySelector("[data-log-agent]");
+    var searchField = document.querySelector("[data-log-search]");
+    if (!agentField || !searchField) return;
+    var agent = agentField.value;
+    var text = searchField.value.trim().toLowerCase();
+    var filtering = !!(agent || text);
+    var shown = 0;
+    var total = 0;
+    document.querySelectorAll("#job-log-lines > details.log-run").forEach(function (run) {
+      var agentMatches = !agent || run.dataset.agent === agent;
+      var any = false;
+      run.querySelectorAll(".log-line").forEach(function (line) {
+        var message = line.querySelector(".log-message");
+        var matches = agentMatches && (!text || (message ? message.textContent : line.textContent).toLowerCase().indexOf(text) >= 0);
+        line.classList.toggle("filtered-out", !matches);
+        total += 1;
+        if (matches) { any = true; shown += 1; }
+      });
+      run.hidden = filtering && !any;
+      if (filtering && any && !run.dataset.touched) run.open = true;
+    });
+    var status = document.getElementById("log-filter-status");
+    if (status) {
+      status.textContent = filtering ? (shown === 1 ? "1 line" : shown + " lines") + " of " + total + " shown." : "";
+    }
+  }
+
+  function enableLogTools() {
+    document.querySelectorAll("[data-log-filters]").forEach(function (el) { el.hidden = false; });
+    foldFinishedRuns();
+    filterLog();
+  }
+
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-log-agent], [data-log-search]")) filterLog();
+  });
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("[data-log-agent]")) filterLog();
   });
 
   // ---- The submission form: focus stays near a removed row ------------------------------------------------------
@@ -319,13 +394,15 @@
 
   // ---- Wiring ---------------------------------------------------------------------------------------------------
   function onLoad() {
+    enableLogTools();
     tickElapsed();
     showRelativeTimes();
     checkStatus();
   }
   document.addEventListener("DOMContentLoaded", onLoad);
-  document.addEventListener("htmx:afterSettle", function (event) { showRelativeTimes(event.target); checkStatus(); tickElapsed(); });
-  document.addEventListener("htmx:wsAfterMessage", function () { showRelativeTimes(); checkStatus(); tickElapsed(); });
+  document.addEventListener("htmx:afterSettle", function (event) { showRelativeTimes(event.target); checkStatus(); tickElapsed(); enableLogTools(); });
+  document.addEventListener("htmx:wsAfterMessage", function () { showRelativeTimes(); checkStatus(); tickElapsed(); foldFinishedRuns(); filterLog(); });
   setInterval(tickElapsed, 1000);
+  setInterval(tickEstimates, 1000);
   setInterval(function () { showRelativeTimes(); }, 30000);
 })();

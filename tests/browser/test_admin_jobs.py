@@ -147,9 +147,10 @@ def test_an_admin_filters_the_table_and_cancels_a_running_job(admin_service, bro
             expect(page.locator("#admin-jobs .notice")).to_contain_text("Cancelled 1 job.")
             expect(panel).to_be_empty()
 
-        # The row keeps being refreshed until the worker has stopped the job; then the polling stops.
+        # The row keeps being refreshed until the worker has stopped the job; then no row is live any more (the
+        # poller of the first, newest-first page goes on only to add new jobs at the top).
         expect(page.locator(f"#job-{running_id} .badge")).to_have_text("cancelled")
-        expect(page.locator("#live-rows")).not_to_have_attribute("hx-trigger", "every 2s")
+        expect(page.locator("#admin-jobs input[name=live]")).to_have_count(0)
         assert page.url.endswith("/admin/jobs?status=running")
     finally:
         context.close()
@@ -159,3 +160,29 @@ def test_an_admin_filters_the_table_and_cancels_a_running_job(admin_service, bro
         entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "job_cancelled"))
         assert entry.target == f"job:{running_id}" and entry.actor_email == EMAIL
     assert csp_errors == []
+
+
+@pytest.mark.parametrize("admin_page", ["desktop", "phone"], indirect=True)
+def test_a_new_job_appears_at_the_top_of_the_admin_table_without_a_reload(admin_page, page):
+    from tests.browser.conftest import check_accessibility
+    from tests.browser.test_job_flow import submit_quick_job
+
+    admin = admin_page
+    admin.goto("/admin/jobs")
+    admin.evaluate("() => { window.notReloaded = true; }")
+    before = admin.locator("#admin-jobs-rows > tr.job-row").count()
+    job_id = submit_quick_job(page, f"brand-new-{admin.device}")  # another person starts a job meanwhile
+
+    first = admin.locator("#admin-jobs-rows > tr").first
+    expect(first).to_have_id(f"job-{job_id}")
+    expect(first).to_contain_text(f"brand-new-{admin.device}")
+    assert admin.evaluate("() => window.notReloaded === true")
+    # It is live like the others: its status follows the job to the end, and it is added once only.
+    expect(first.locator(".badge")).to_have_text("completed", timeout=DEADLINE_S * 1000)
+    assert admin.locator(f"#job-{job_id}").count() == 1
+    assert admin.locator("#admin-jobs-rows > tr.job-row").count() == before + 1
+    check_accessibility(admin, "the admin job table with a new row")
+
+    # A later page or another order does not gain rows it would not hold.
+    admin.goto("/admin/jobs?sort=cost")
+    expect(admin.locator("#live-newest")).to_have_count(0)

@@ -19,7 +19,7 @@ JOB_TIMEOUT_MS = int(DEADLINE_S * 1000)
 
 
 def log_ids(page) -> list[str]:
-    return page.locator("#job-log-lines > p").evaluate_all("lines => lines.map(line => line.dataset.eventId)")
+    return page.locator("#job-log-lines .log-line").evaluate_all("lines => lines.map(line => line.dataset.eventId)")
 
 
 def count_navigations(page) -> list[str]:
@@ -143,7 +143,7 @@ def test_a_dropped_socket_reconnects_with_no_lost_or_doubled_line(signed_in, ser
 
     page.on("websocket", on_socket)
     job_id = submit_quick_job(page, "reconnect-me")
-    page.locator("#job-log-lines > p").nth(5).wait_for(timeout=JOB_TIMEOUT_MS)
+    page.locator("#job-log-lines .log-line").nth(5).wait_for(state="attached", timeout=JOB_TIMEOUT_MS)
     expect(page.locator("#job-status .badge.running")).to_be_visible()
     before = log_ids(page)
 

@@ -72,7 +72,7 @@ def test_a_lost_connection_is_announced_and_recovered(signed_in, service, proxy)
     page = signed_in(f"http://127.0.0.1:{proxy.port}")
     errors = watch_errors(page)
     job_id = submit_quick_job(page, "lost-connection")
-    page.locator("#job-log-lines > p").nth(3).wait_for(timeout=JOB_TIMEOUT_MS)
+    page.locator("#job-log-lines .log-line").nth(3).wait_for(state="attached", timeout=JOB_TIMEOUT_MS)
     banner = page.locator("#connection-banner")
     expect(banner).to_be_hidden()
 
@@ -97,7 +97,7 @@ def test_a_lost_connection_is_announced_and_recovered(signed_in, service, proxy)
 def test_the_browser_coming_back_online_reconnects_at_once(signed_in, proxy):
     page = signed_in(f"http://127.0.0.1:{proxy.port}")
     submit_quick_job(page, "offline-online")
-    page.locator("#job-log-lines > p").nth(3).wait_for(timeout=JOB_TIMEOUT_MS)
+    page.locator("#job-log-lines .log-line").nth(3).wait_for(state="attached", timeout=JOB_TIMEOUT_MS)
     proxy.refusing = True
     proxy.drop_websockets()
     banner = page.locator("#connection-banner")
@@ -175,14 +175,14 @@ def test_a_finished_job_replays_its_log_and_shows_local_times(device_page):
     submit_quick_job(page, f"replay-{page.device}")
     wait_completed(page)
     page.reload()
-    lines = page.locator("#job-log-lines > p")
+    lines = page.locator("#job-log-lines .log-line")
     total = lines.count()
     page.select_option("#replay-speed", "20")
     page.get_by_role("button", name="Replay").click()
     expect(page.get_by_role("button", name="Stop replay")).to_be_visible()
-    assert page.locator("#job-log-lines > p.replay-hidden").count() > 0
+    assert page.locator("#job-log-lines .log-line.replay-hidden").count() > 0
     expect(page.get_by_role("button", name="Replay", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
-    expect(page.locator("#job-log-lines > p.replay-hidden")).to_have_count(0)
+    expect(page.locator("#job-log-lines .log-line.replay-hidden")).to_have_count(0)
     assert lines.count() == total
     created = page.locator(".page-head time.relative")
     expect(created).to_have_text(re.compile(r"just now|min ago"))
@@ -207,7 +207,7 @@ def test_dark_mode_follows_the_system(browser, service):
 RECORD_DOUBLED_LINES = """window.__doubled = [];
 new MutationObserver(() => {
     const seen = new Set();
-    document.querySelectorAll('#job-log-lines > p').forEach(line => {
+    document.querySelectorAll('#job-log-lines .log-line').forEach(line => {
         if (seen.has(line.dataset.eventId)) window.__doubled.push(line.dataset.eventId);
         seen.add(line.dataset.eventId);
     });
@@ -222,7 +222,7 @@ def test_coming_back_to_the_tab_after_an_outage_shows_each_line_once(signed_in, 
     sockets = []
     page.on("websocket", lambda ws: sockets.append(ws))
     submit_quick_job(page, "back-to-the-tab")
-    page.locator("#job-log-lines > p").nth(1).wait_for(timeout=JOB_TIMEOUT_MS)
+    page.locator("#job-log-lines .log-line").nth(1).wait_for(state="attached", timeout=JOB_TIMEOUT_MS)
     proxy.refusing = True
     proxy.drop_websockets()
     banner = page.locator("#connection-banner")

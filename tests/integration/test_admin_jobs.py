@@ -103,8 +103,8 @@ def test_search_finds_part_of_a_name_among_the_newest_jobs(admin_client, monkeyp
             add_job(session, name=f"filler-{i}", created_at=T0 + timedelta(minutes=i))
         add_job(session, name="my-todo-api", created_at=T0 + timedelta(hours=1))
         add_job(session, name="TODO-list", created_at=T0 + timedelta(hours=2))
-        add_job(session, name="100%_done", created_at=T0 + timedelta(hours=3))
-        add_job(session, name="100x-done", created_at=T0 + timedelta(hours=4))
+        add_job(session, name="100%_done", created_at=T0 + timedelta(hours=3), cost=0.01)
+        add_job(session, name="100x-done", created_at=T0 + timedelta(hours=4), cost=0.02)  # costs decide the order
 
     page = json_page(admin_client, q="todo")
     # Newest first: the two in the window, then the exact name from a month before it.
@@ -302,7 +302,7 @@ def test_rows_of_unfinished_jobs_are_refreshed_in_one_poll_until_they_finish(adm
     # One poller for the table; each live row carries its id for it.
     assert html.count('hx-trigger="every 2s"') == 1
     assert '<div id="live-rows" hx-get="/admin/jobs/live" hx-trigger="every 2s" hx-swap="none" ' \
-           'hx-include="#admin-jobs input[name=live]"' in html
+           'hx-include="#admin-jobs input[name=live], #live-newest"' in html
     live = re.findall(r'<input type="hidden" name="live" value="([0-9a-f]{32})">', html)
     assert sorted(live) == sorted([running_id, waiting_id]) and done_id not in live
 
@@ -332,3 +332,35 @@ def test_a_live_row_of_a_deleted_job_says_so(admin_client):
     body = admin_client.get(f"/admin/jobs/live?live={gone}", headers={"HX-Request": "true"}).data.decode()
     assert f'<tr id="job-{gone}" class="job-row gone" hx-swap-oob="true">' in body and "was deleted" in body
     assert admin_client.get(f"/admin/jobs/live?live={gone}").status_code == 302
+
+
+def test_the_first_page_newest_first_gains_new_jobs_at_the_top(admin_client):
+    _older, newest = add_jobs(2)
+    html = admin_client.get("/admin/jobs").data.decode()
+    # The first page of the newest-first table polls even with no live row, naming its newest row.
+    assert 'hx-trigger="every 2s"' in html
+    assert f'<input type="hidden" id="live-newest" name="newest" value="{newest}">' in html
+    headers = {"HX-Request": "true", "HX-Current-URL": "http://x/admin/jobs"}
+    body = admin_client.get(f"/admin/jobs/live?newest={newest}", headers=headers).data.decode()
+    assert "afterbegin" not in body and 'value="' + newest + '"' in body  # nothing new yet; still watching
+
+    (added,) = add_jobs(1, name="fresh-one", created_at=T0 + timedelta(hours=1))
+    body = admin_client.get(f"/admin/jobs/live?newest={newest}", headers=headers).data.decode()
+    assert '<tbody hx-swap-oob="afterbegin:#admin-jobs-rows">' in body
+    assert body.count('class="job-row') == 1 and f'id="job-{added}"' in body and "fresh-one" in body
+    assert f'id="live-newest" name="newest" value="{added}"' in body
+
+    # Filters still apply: a search the new job does not match adds nothing.
+    filtered = {**headers, "HX-Current-URL": "http://x/admin/jobs?q=nomatch"}
+    assert "afterbegin" not in admin_client.get(f"/admin/jobs/live?newest={newest}", headers=filtered).data.decode()
+
+
+@pytest.mark.parametrize("query", ["sort=cost", "order=asc", "cursor=abc"])
+def test_other_orders_and_later_pages_do_not_gain_new_jobs(admin_client, query):
+    (only,) = add_jobs(1)
+    html = admin_client.get(f"/admin/jobs?{query}").data.decode()
+    assert 'name="newest"' not in html and 'hx-trigger="every 2s"' not in html
+    add_jobs(1, name="fresh-two", created_at=T0 + timedelta(hours=1))
+    headers = {"HX-Request": "true", "HX-Current-URL": f"http://x/admin/jobs?{query}"}
+    body = admin_client.get(f"/admin/jobs/live?newest={only}", headers=headers).data.decode()
+    assert "afterbegin" not in body and "fresh-two" not in body

@@ -150,6 +150,19 @@ def test_generate_writes_a_project_from_the_terminal(cli_env, tmp_path):
     assert "due" in (out / "app" / "models.py").read_text()
 
 
+def test_generate_without_a_feature_gives_none_of_them(cli_env, tmp_path):
+    out = tmp_path / "plain"
+    result = CliRunner().invoke(main, ["generate", "--template", "fastapi-backend", "--name", "plain",
+                                       "--entity", "Task:title:str", "--out", str(out), "--no-checks"], env=cli_env)
+    help_text = CliRunner().invoke(main, ["generate", "--help"]).output
+
+    assert result.exit_code == 0, result.output
+    assert "with features tests" in result.output
+    written = {path.relative_to(out).as_posix() for path in out.rglob("*") if path.is_file()}
+    assert not any(p.endswith(("security.py", "Dockerfile", "docker-compose.yml", "ci.yml")) for p in written)
+    assert "none given means none" in " ".join(help_text.split())
+
+
 @pytest.mark.parametrize(
     ("entity", "message"),
     [("Task", "expected Name:field:type"), ("Task:title:string", "has type 'string'")],

@@ -4,6 +4,8 @@ list totals, PostgreSQL URLs and Alembic migrations, each exercised by the gener
 Every project is installed and checked in the sandbox, as the Tester does; one dependency cache serves the module.
 """
 
+import json
+
 import pytest
 
 from tests.integration.test_generated_names import assert_checks_pass, field, generate, require_node
@@ -39,7 +41,10 @@ def test_relations_ownership_patch_and_migrations_are_tested_by_the_back_end_its
                      "test_patch_changes_only_the_fields_sent", "test_list_pages_with_limit_and_offset",
                      "test_the_migrations_build_the_tables_the_models_describe", "test_the_migrations_undo_cleanly",
                      "test_the_api_brings_its_database_up_to_date_at_startup",
-                     "test_a_postgresql_url_uses_the_installed_psycopg_driver"):
+                     "test_a_postgresql_url_uses_the_installed_psycopg_driver",
+                     "test_an_unknown_email_costs_the_same_password_work_as_a_known_one",
+                     "test_repeated_failed_sign_ins_for_one_email_are_answered_429",
+                     "test_a_success_forgets_the_failures_and_the_window_passes"):
         assert any(expected in name for name in names), (expected, sorted(names))
     migration = ctx.files["app/migrations/versions/0001_initial.py"]
     # The tables are created parents first, whatever the spec's order.
@@ -67,3 +72,21 @@ def test_a_full_stack_form_chooses_a_related_record_from_a_select(env_cache, tmp
     page_test = ctx.files["frontend/src/pages/TaskPage.test.tsx"]
     assert 'expect(describeControl("Project")).toEqual({ tag: "select"' in page_test
     assert 'expect(choiceTexts("Project")).toEqual(["\u2014", "Name 1", "Name 2"])' in page_test
+
+
+@pytest.mark.node
+def test_a_full_stack_app_checks_its_types_against_the_api_contract_on_both_sides(env_cache, tmp_path):
+    require_node()
+
+    ctx, outcome = generate("fullstack-app", ENTITIES, env_cache, tmp_path)
+
+    assert_checks_pass(ctx, outcome)
+    contract = json.loads(ctx.files["api-contract.json"])
+    task = next(entity for entity in contract["entities"] if entity["name"] == "Task")
+    assert task["fields"]["client_id"] == {"type": "integer", "format": None, "nullable": True}
+    names = case_names(ctx)
+    typed = [case for check in ctx.checks for case in check.cases
+             if "declares the fields and types the API answers" in case["name"]]
+    assert len(typed) == 3  # one Vitest case per entity
+    for entity in ("Task", "Project", "Client"):
+        assert any(f"test_the_api_answers_the_fields_of_the_contract[{entity}]" in name for name in names), names

@@ -97,7 +97,7 @@ def test_invalid_json_is_asked_again_and_the_valid_answer_is_used(llm_server):
     get_agent("planner").run(ctx)
 
     assert [e.name for e in ctx.spec.entities] == ["Task"]
-    assert ctx.spec.features == ["auth", "ci", "docker", "tests"]  # the template's kept, an unknown one dropped
+    assert ctx.spec.features == ["auth", "tests"]  # the model's added to none given, an unknown one dropped
     assert len(llm_server.requests) == 2
     assert "did not fit" in llm_server.requests[1]["messages"][-1]["content"]
     assert ctx.usage_by_agent["planner"].tokens == 300 and ctx.calls_by_agent["planner"] == 2

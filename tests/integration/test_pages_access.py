@@ -34,9 +34,11 @@ READS = {
     "/jobs/{id}":             (OK,   OK,     GONE,  OK,    LOGIN),
     "/jobs/{id}/files/README.md": (OK, OK,   GONE,  OK,    LOGIN),
     "/jobs/{id}/download":    (OK,   OK,     GONE,  OK,    LOGIN),
+    "/jobs/{id}/log.txt":     (OK,   OK,     GONE,  OK,    LOGIN),
     "/s/{token}":             (OK,   OK,     OK,    OK,    OK),
     "/s/{token}/files/README.md": (OK, OK,   OK,    OK,    OK),
     "/s/{token}/download":    (OK,   OK,     OK,    OK,    OK),
+    "/s/{token}/log.txt":     (OK,   OK,     OK,    OK,    OK),
 }
 WHO = ("owner", "member", "other", "admin", "anonymous")
 
@@ -97,5 +99,5 @@ def test_a_share_link_holder_can_only_read(world, client):
 def test_a_revoked_link_opens_nothing(world, client):
     job_id, token, clients = world
     clients["owner"].post(f"/jobs/{job_id}/share/revoke")
-    for url in (f"/s/{token}", f"/s/{token}/files/README.md", f"/s/{token}/download"):
+    for url in (f"/s/{token}", f"/s/{token}/files/README.md", f"/s/{token}/download", f"/s/{token}/log.txt"):
         assert client.get(url).status_code == 404

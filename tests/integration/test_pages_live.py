@@ -99,8 +99,20 @@ def test_live_updates_then_done_then_close(live_server, owner_client, user_id, r
     new = emit(redis_conn, job_id, "file", "written", "coder", 40, "app/main.py", path="app/main.py", size=99)
     update = ws.recv()
     assert event_ids(update) == [new.id]  # only the new line is appended
-    assert '<div id="job-log-lines" hx-swap-oob="beforeend">' in update
+    # The log folds into runs of one agent: the job's, the planner's, the architect's, then the coder's (3).
+    assert '<div id="log-run-3-lines" hx-swap-oob="beforeend">' in update and 'id="job-log-lines"' not in update
     assert 'id="job-files"' in update and "main.py" in update and 'id="job-timeline"' not in update
+    assert [m for m in re.findall(r'<details class="log-run" id="log-run-(\d+)" data-agent="(\w+)"', first)] == [
+        ("0", "job"), ("1", "planner"), ("2", "architect"), ("3", "coder")]
+    assert '<details class="log-run" id="log-run-3" data-agent="coder" open>' in first  # the working one is open
+    assert '<details class="log-run" id="log-run-2" data-agent="architect">' in first  # the others fold
+
+    # Another agent's line starts a run of its own, added open after the others.
+    review = emit(redis_conn, job_id, "agent", "started", "reviewer", 60, "reviewer starts")
+    update = ws.recv()
+    assert event_ids(update) == [review.id]
+    assert '<div id="job-log-lines" hx-swap-oob="beforeend"><details class="log-run" id="log-run-4" ' \
+           'data-agent="reviewer" open>' in update
 
     with db.Session.begin() as session:
         job = session.get(Job, job_id)

@@ -67,6 +67,7 @@ def test_offline_planner_uses_the_starter_set_and_says_so():
     get_agent("planner").run(ctx)
 
     assert [e.name for e in ctx.spec.entities] == ["Task", "Note"]
+    assert ctx.spec.features == ["tests"]  # no feature asked for: none given, whatever the template offers
     assert any("No entities given: using the starter set (Task, Note)" in e["message"] for e in ctx.emit)
 
 
@@ -84,7 +85,7 @@ def test_a_model_planner_keeps_what_was_given_and_adds_what_the_description_need
     assert [e.name for e in inferred.spec.entities] == ["Invoice"]
     assert inferred.spec.features == ["auth", "tests"]  # the person's choice kept, the model's added, junk dropped
     assert [e.name for e in given.spec.entities] == ["Task", "Invoice"]
-    assert given.spec.features == ["auth", "ci", "docker", "tests"]  # the template's defaults are not replaced
+    assert given.spec.features == ["auth", "tests"]  # none asked for: the model's, and tests
     assert [r.id for r in given.spec.requirements] == ["R1"]
     assert [t.kind for t in provider.calls] == ["plan", "plan"]
 

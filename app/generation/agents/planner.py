@@ -41,7 +41,8 @@ class Planner(Agent):
         except KeyError as exc:
             raise PipelineError(str(exc.args[0])) from None
         given = list(request.get("entities") or [])
-        features = list(request.get("features") or []) or list(ctx.template.features)
+        # What was asked for, nothing more: no feature ticked means none (the spec adds tests, always).
+        features = list(request.get("features") or [])
         asked = request.get("instruction") or request.get("description")
 
         if ctx.provider.is_llm and asked:

@@ -18,7 +18,7 @@ def render_backend(spec: ProjectSpec, api_prefix: str = "/api") -> list[Generate
         data_layer.DATABASE,
         data_layer.models(spec),
         data_layer.schemas(spec),
-        *([accounts.SECURITY, accounts.AUTH_ROUTER] if auth else []),
+        *([accounts.SECURITY, accounts.LOGIN_THROTTLE, accounts.AUTH_ROUTER] if auth else []),
         routers.PACKAGE,
         routers.HEALTH_ROUTER,
         *(routers.entity_router(entity, spec) for entity in spec.entities),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from . import Check, GeneratedFile, ProjectSpec, ProjectTemplate, register
+from . import Check, GeneratedFile, ProjectSpec, ProjectTemplate, api_contract, register
 from .fastapi_backend import render_backend
 from .react_app import render_frontend
 
@@ -21,7 +21,7 @@ def render(spec: ProjectSpec) -> list[GeneratedFile]:
     part = spec.model_copy(update={"features": sorted((set(spec.features) - {"ci"}) | {"docker"})})
     files = _under("backend", render_backend(part, API_PREFIX))
     files += _under("frontend", render_frontend(part, API_PREFIX))
-    files += [_readme(spec), _compose(spec), _gitignore()]
+    files += [_readme(spec), _compose(spec), _gitignore(), *api_contract.render(spec)]
     if spec.has("ci"):
         files.append(_ci())
     return files

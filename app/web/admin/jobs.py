@@ -20,6 +20,7 @@ from app.services.job_listing import (
     STATUSES,
     JobFilters,
     JobPage,
+    jobs_newer_than,
     labels_for,
     list_jobs,
 )
@@ -92,10 +93,17 @@ def _table_context(args: MultiDict, notice: str | None = None) -> tuple[dict, in
         page = list_jobs(session, filters, None)
     here = url_for("admin.jobs", **filters.query_args(cursor=args.get("cursor") or ""))
     context = dict(filters=filters, listing=page, project_templates=templates, statuses=STATUSES, sorts=SORTS,
-                   page_sizes=PAGE_SIZES, back=here, notice=notice,
+                   page_sizes=PAGE_SIZES, back=here, notice=notice, watch_new=_watches_new(filters, args),
+                   newest_id=page.jobs[0].id if page.jobs else "",
                    next_url=url_for("admin.jobs", **filters.query_args(cursor=page.next)) if page.next else None,
                    prev_url=url_for("admin.jobs", **filters.query_args(cursor=page.prev)) if page.prev else None)
     return context, 400 if filters.errors else 200
+
+
+def _watches_new(filters: JobFilters, args: MultiDict) -> bool:
+    """New jobs are added at the top of the first page of the newest-first table only: anywhere else they would
+    not belong where the rows are."""
+    return not args.get("cursor") and filters.sort == "created" and filters.order == "desc" and not filters.errors
 
 
 @bp.get("/jobs")
@@ -146,9 +154,17 @@ def live_rows():
     session = get_session()
     found = session.scalars(select(Job).options(load_only(*ROW_COLUMNS)).where(Job.id.in_(ids))).all() if ids else []
     jobs = {job.id: job for job in found}
-    owners, teams = labels_for(session, found)
+    back = list_url(request.headers.get("HX-Current-URL"))
+    # The first page of the newest-first table also asks for jobs newer than its newest row (`newest`).
+    shown = MultiDict(parse_qsl(urlsplit(back).query))
+    filters = JobFilters.parse(shown, [t for t, _ in _project_templates()])
+    watch_new = "newest" in request.args and _watches_new(filters, shown)
+    newest_id = request.args.get("newest", "")[:64]
+    newer = jobs_newer_than(session, filters, newest_id) if watch_new else []
+    owners, teams = labels_for(session, [*found, *newer])
     response = make_response(render_template("admin/_live_rows.html", ids=ids, jobs=jobs, owners=owners,
-                                             teams=teams, back=list_url(request.headers.get("HX-Current-URL"))))
+                                             teams=teams, back=back, newer=newer, watch_new=watch_new,
+                                             newest_id=newer[0].id if newer else newest_id))
     response.vary.add("HX-Request")
     return response
 

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("jobs", __name__)
 
-from app.web.jobs import files, improve, live, routes, shared, submit  # noqa: E402, F401 - routes register themselves on bp
+from app.web.jobs import files, improve, live, log, routes, shared, submit  # noqa: E402, F401 - routes register themselves on bp

@@ -31,7 +31,7 @@ from app.web.common import get_redis, get_session
 from app.web.extensions import sock
 from app.web.fanout import Listener, LiveEvent, hub
 from app.web.jobs import bp
-from app.web.jobs.state import JobState, apply_event, apply_row, build_state
+from app.web.jobs.state import JobState, apply_event, apply_row, build_state, log_runs
 from app.web.jobs.views import SECTIONS, Viewer, job_events, render_section, viewer_for
 from app.web.realtime import ACCESS_RECHECK_S, CLOSE_ACCESS_REVOKED
 from app.web.sockets import origin_allowed
@@ -211,9 +211,27 @@ class JobFeed:
                 parts.append(html)
                 self.sent[name] = html
         if new:
-            lines = "".join(render_template("jobs/_log_line.html", line=line) for line in self.state.log[-len(new):])
-            parts.append(f'<div id="job-log-lines" hx-swap-oob="beforeend">{lines}</div>')
+            parts.append(self._new_lines(len(new)))
         parts.append(self._announce())
+        return "".join(parts)
+
+    def _new_lines(self, count: int) -> str:
+        """The log's `count` newest lines: appended to the run the page shows last when they continue it, the rest
+        as new runs (each open: its agent is the one working; the page's script folds the one before)."""
+        runs = log_runs(self.state.log)
+        seen = len(self.state.log) - count  # lines the page already has
+        parts, first = [], 0
+        for run in runs:
+            end = first + len(run.lines)
+            if end > seen:
+                if first < seen:  # the run the page shows last goes on
+                    lines = "".join(render_template("jobs/_log_line.html", line=line)
+                                    for line in run.lines[seen - first:])
+                    parts.append(f'<div id="log-run-{run.index}-lines" hx-swap-oob="beforeend">{lines}</div>')
+                else:
+                    html = render_template("jobs/_log_run.html", run=run, open=True)
+                    parts.append(f'<div id="job-log-lines" hx-swap-oob="beforeend">{html}</div>')
+            first = end
         return "".join(parts)
 
     def _announce(self) -> str:

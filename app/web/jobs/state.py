@@ -66,6 +66,35 @@ class LogLine:
     stamp: str = ""  # the event's ISO time: the reader's own clock shows it, and a replay paces by it
 
 
+@dataclass(frozen=True)
+class LogRun:
+    """Consecutive log lines of one agent (or of the job itself): a section of the log that folds."""
+
+    index: int  # its place among the log's runs, counted from the first line: a stable id as lines arrive
+    agent: str  # an agent's name, or "job" for the lines of the job itself
+    lines: list[LogLine]
+
+    @property
+    def title(self) -> str:
+        return self.agent.capitalize()
+
+    @property
+    def failed(self) -> bool:
+        return any(line.level == "error" for line in self.lines)
+
+
+def log_runs(lines: list[LogLine]) -> list[LogRun]:
+    """The log cut where the agent changes, in order: every line is in one run, and the runs in order are the log."""
+    runs: list[LogRun] = []
+    for line in lines:
+        agent = line.agent or "job"
+        if runs and runs[-1].agent == agent:
+            runs[-1].lines.append(line)
+        else:
+            runs.append(LogRun(len(runs), agent, [line]))
+    return runs
+
+
 @dataclass
 class TreeNode:
     name: str
@@ -102,6 +131,10 @@ class JobState:
     streamed_lines: int = 0
     started: datetime | None = None  # when the `job running` event says the job started
     last_event_id: str = "0-0"
+    # The median duration of recent completed jobs of the template, read once per state (None: no history);
+    # `views.remaining_estimate` fills it, so that a socket's later events cost no query.
+    typical_s: float | None = None
+    typical_read: bool = False
 
     @property
     def job_id(self) -> str:
@@ -210,6 +243,14 @@ class JobState:
 
     def file_tree(self) -> list[TreeNode]:
         return build_tree(self.files)
+
+    def log_runs(self) -> list[LogRun]:
+        return log_runs(self.log)
+
+    @property
+    def log_agents(self) -> list[str]:
+        """What the log can be filtered by: each agent, then the job's own lines."""
+        return [*self.steps, "job"]
 
 
 def build_state(job: Job, events: Iterable[Event], stored_files: Iterable[tuple[str, int]] | None = None) -> JobState:

@@ -15,6 +15,7 @@ from app import db
 from app.models import Job, JobStatus, utcnow
 from app.services.access import can_manage, can_view
 from app.services.artifacts import list_files
+from app.services.estimates import remaining_label, typical_duration_s
 from app.services.events import Event, history, stored_events
 from app.web.common import get_session, is_fragment_request
 from app.web.jobs import bp
@@ -49,6 +50,12 @@ class Viewer:
         if self.shared:
             return url_for("jobs.shared_download", token=self.share_token)
         return url_for("jobs.download", job_id=self.job_id)
+
+    def log_url(self) -> str:
+        """The raw log, as a plain-text download."""
+        if self.shared:
+            return url_for("jobs.shared_log", token=self.share_token)
+        return url_for("jobs.log", job_id=self.job_id)
 
     def page_url(self) -> str:
         if self.shared:
@@ -133,3 +140,26 @@ def queue_position(job: Job) -> int | None:
         ahead = session.scalar(select(func.count()).select_from(Job).where(
             Job.status == JobStatus.QUEUED.value, Job.created_at < job.created_at))
     return (ahead or 0) + 1
+
+
+@dataclass(frozen=True)
+class Estimate:
+    label: str  # "about 3 min left", as rendered
+    typical_s: float  # the median duration the page's script counts down from
+    since: str  # when the job started (ISO)
+
+
+@bp.app_template_global()
+def remaining_estimate(state: JobState) -> Estimate | None:
+    """While a job runs, how long it probably has left, from recent completed jobs of its project template; None
+    without such jobs. Read once per state, in a session of its own, as the socket renders too."""
+    if state.finished or not state.started_iso:
+        return None
+    if not state.typical_read:
+        with db.Session() as session:
+            state.typical_s = typical_duration_s(session, state.template_id)
+        state.typical_read = True
+    typical = state.typical_s
+    if typical is None:
+        return None
+    return Estimate(remaining_label(typical, state.duration_s), typical, state.started_iso)

@@ -48,5 +48,9 @@ AUTH_SCHEMAS = fill("""
 SECURITY = verbatim("backend", "app/security.py", "Password hashing (hashlib.pbkdf2_hmac), JWT creation, and the "
                     "bearer-token current_user dependency", ("app/config.py", "app/database.py", "app/models.py"))
 
-AUTH_ROUTER = verbatim("backend", "app/routers/auth.py", "Register, token and me routes",
-                       ("app/config.py", "app/database.py", "app/models.py", "app/schemas.py", "app/security.py"))
+LOGIN_THROTTLE = verbatim("backend", "app/login_throttle.py", "In-process limit on failed sign-ins per e-mail and "
+                          "client address")
+
+AUTH_ROUTER = verbatim("backend", "app/routers/auth.py", "Register, token (timing-safe, throttled) and me routes",
+                       ("app/config.py", "app/database.py", "app/login_throttle.py", "app/models.py", "app/schemas.py",
+                        "app/security.py"))

@@ -24,9 +24,9 @@ def suite(spec: ProjectSpec, prefix: str) -> list[GeneratedFile]:
         "Tests the health route", ("tests/conftest.py", "app/routers/health.py"))]
     if auth:
         files.append(GeneratedFile("tests/test_auth.py", fill(_AUTH_TESTS, prefix=prefix),
-                                   "Tests registration, tokens, and what an expired or missing token gets",
-                                   ("tests/conftest.py", "app/config.py", "app/security.py",
-                                    "app/routers/auth.py")))
+                                   "Tests registration, tokens, sign-in timing and throttling, and what an "
+                                   "expired or missing token gets", ("tests/conftest.py", "app/config.py",
+                                   "app/login_throttle.py", "app/security.py", "app/routers/auth.py")))
     files.append(GeneratedFile("tests/test_database_url.py", _DATABASE_URL_TESTS, "Tests that postgresql:// URLs "
                                "use the installed psycopg driver", ("app/config.py",)))
     files += [entity_test_module(entity, spec, prefix) for entity in spec.entities]
@@ -62,7 +62,8 @@ _DATABASE_URL_TESTS = fill("""
 
 def _conftest(prefix: str, auth: bool) -> GeneratedFile:
     content = fill(_CONFTEST_AUTH if auth else _CONFTEST, prefix=prefix)
-    depends = ("app/database.py", "app/main.py", "app/models.py") + (("app/security.py",) if auth else ())
+    depends = ("app/database.py", "app/main.py", "app/models.py") + (
+        ("app/login_throttle.py", "app/security.py") if auth else ())
     return GeneratedFile("tests/conftest.py", content, "Fixtures: a temporary SQLite database per test and API "
                          + ("clients, anonymous and signed in" if auth else "client"), depends)
 
@@ -103,7 +104,7 @@ _CONFTEST = (_CONFTEST_HEAD.replace("$security_import\n", "") + "\n"
              + _CLIENT_FIXTURE.replace("$name", "client").replace(" $who,", ""))
 
 _CONFTEST_AUTH = _CONFTEST_HEAD.replace("import pytest", "import dataclasses\n\nimport pytest").replace(
-    "$security_import", "from app import config, security") + """
+    "$security_import", "from app import config, security\nfrom app.login_throttle import login_throttle") + """
 CREDENTIALS = {"email": "ada@example.com", "password": "correct horse battery staple"}
 ADMIN_EMAIL = "admin@example.com"
 
@@ -112,6 +113,12 @@ ADMIN_EMAIL = "admin@example.com"
 def fast_password_hashing(monkeypatch):
     # Full-strength PBKDF2 costs a good part of a second per password; the tests check the logic, not the cost.
     monkeypatch.setattr(security, "PASSWORD_ITERATIONS", 1_000)
+
+
+@pytest.fixture(autouse=True)
+def no_failed_sign_ins():
+    # The throttle lives as long as the process: each test starts with no failures on record.
+    login_throttle.clear()
 
 """ + _CLIENT_FIXTURE.replace("$name", "anonymous_client").replace("$who", "without a token") + """
 
@@ -157,7 +164,8 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from app import config
+from app import config, security
+from app.login_throttle import MAX_FAILURES, WINDOW_SECONDS, login_throttle
 from app.config import settings
 from app.main import app
 from app.security import hash_password, verify_password
@@ -202,6 +210,64 @@ def test_a_wrong_password_or_unknown_email_gets_no_token(anonymous_client):
 
     assert wrong_password.status_code == 401
     assert unknown_email.status_code == 401
+
+
+def test_an_unknown_email_costs_the_same_password_work_as_a_known_one(anonymous_client, monkeypatch):
+    register(anonymous_client)
+    hashed = []
+    real_pbkdf2 = security._pbkdf2
+
+    def counted_pbkdf2(password, salt, iterations):
+        hashed.append(iterations)
+        return real_pbkdf2(password, salt, iterations)
+
+    monkeypatch.setattr(security, "_pbkdf2", counted_pbkdf2)
+    costs = []
+    for email in ("grace@example.com", "nobody@example.com"):
+        hashed.clear()
+        response = anonymous_client.post(f"{AUTH}/token", json={**GRACE, "email": email, "password": "a wrong guess"})
+        assert response.status_code == 401
+        assert response.json() == {"detail": "Incorrect email or password"}
+        costs.append(list(hashed))
+
+    # Both answers take one hash at full cost: the timing does not tell which e-mails have accounts.
+    assert costs == [[security.PASSWORD_ITERATIONS], [security.PASSWORD_ITERATIONS]]
+
+
+def test_repeated_failed_sign_ins_for_one_email_are_answered_429(anonymous_client):
+    register(anonymous_client)
+    other = {"email": "ada@example.com", "password": "another long password"}
+    assert anonymous_client.post(f"{AUTH}/register", json=other).status_code == 201
+    wrong = {**GRACE, "password": "a wrong guess"}
+
+    failures = [anonymous_client.post(f"{AUTH}/token", json=wrong).status_code
+                for _ in range(MAX_FAILURES)]
+    throttled = anonymous_client.post(f"{AUTH}/token", json=GRACE)
+    unknown = [anonymous_client.post(f"{AUTH}/token", json={**wrong, "email": "nobody@example.com"}).status_code
+               for _ in range(MAX_FAILURES + 1)]
+
+    assert failures == [401] * MAX_FAILURES
+    assert throttled.status_code == 429  # even with the right password: the guessing has to stop
+    assert 0 < int(throttled.headers["retry-after"]) <= WINDOW_SECONDS
+    assert unknown[-1] == 429  # unknown e-mails are counted alike, so a 429 reveals nothing either
+    assert anonymous_client.post(f"{AUTH}/token", json=other).status_code == 200  # other accounts are untouched
+
+
+def test_a_success_forgets_the_failures_and_the_window_passes(anonymous_client, monkeypatch):
+    register(anonymous_client)
+    wrong = {**GRACE, "password": "a wrong guess"}
+    now = [1000.0]
+    monkeypatch.setattr(login_throttle, "clock", lambda: now[0])
+
+    for _ in range(MAX_FAILURES - 1):
+        assert anonymous_client.post(f"{AUTH}/token", json=wrong).status_code == 401
+    assert anonymous_client.post(f"{AUTH}/token", json=GRACE).status_code == 200
+    for _ in range(MAX_FAILURES):
+        assert anonymous_client.post(f"{AUTH}/token", json=wrong).status_code == 401
+    assert anonymous_client.post(f"{AUTH}/token", json=GRACE).status_code == 429
+
+    now[0] += WINDOW_SECONDS
+    assert anonymous_client.post(f"{AUTH}/token", json=GRACE).status_code == 200
 
 
 def test_a_short_password_or_an_invalid_email_cannot_register(anonymous_client):

@@ -88,8 +88,10 @@ def vite_config(spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
     server = ""
     if paths:
         routes = "".join(f'      {ts_string(path)}: "http://localhost:8000",\n' for path in paths)
-        server = ("  // `npm run dev` hands API calls to the back end (uvicorn on port 8000).\n"
-                  f"  server: {{\n    proxy: {{\n{routes}    }},\n  }},\n")
+        server = ("  // `npm run dev` hands API calls to the back end (uvicorn on port 8000). The folder above holds\n"
+                  "  // api-contract.json, read by src/api/contract.test.ts (Vite's deny list still keeps .env out).\n"
+                  f"  server: {{\n    proxy: {{\n{routes}    }},\n"
+                  '    fs: { allow: [".."] },\n  },\n')
     content = fill("""
         import tailwindcss from "@tailwindcss/vite";
         import react from "@vitejs/plugin-react";

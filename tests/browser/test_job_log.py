@@ -1,0 +1,106 @@
+"""In Chromium: the job page's log folds into runs of one agent, filters by agent, searches, downloads raw; a
+running job says about how long it has left; a share link's page replays the log and offers it raw too."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import check_accessibility
+from tests.browser.test_job_flow import JOB_TIMEOUT_MS, log_ids, submit_quick_job
+from tests.browser.test_job_page import wait_completed
+
+pytestmark = pytest.mark.browser
+
+
+def test_the_log_folds_by_agent_filters_searches_and_downloads(device_page, service):
+    page = device_page
+    job_id = submit_quick_job(page, f"folding-{page.device}")
+    runs = page.locator("#job-log-lines > details.log-run")
+    # While it runs, the working agent's run is open and the runs before it fold.
+    expect(page.locator("#job-log-lines > details.log-run[data-agent=architect]")).to_have_count(1,
+                                                                                           timeout=JOB_TIMEOUT_MS)
+    expect(page.locator("#job-log-lines > details.log-run[data-agent=planner]")).not_to_have_attribute("open", "")
+    expect(runs.last).to_have_attribute("open", "")
+    wait_completed(page)
+    page.reload()
+    assert log_ids(page) == service.events_of(job_id)  # every line once, in order, across the runs
+    agents = runs.evaluate_all("runs => runs.map(run => run.dataset.agent)")
+    assert {"planner", "architect", "coder", "reviewer"} <= set(agents)
+    planner = runs.filter(has=page.locator("summary", has_text="Planner")).first
+    expect(planner.locator(".log-line").first).to_be_hidden()
+    planner.locator("summary").click()  # a run opens with a click
+    expect(planner.locator(".log-line").first).to_be_visible()
+
+    # Filter by agent: only the coder's runs stay.
+    page.get_by_label("Lines of").select_option("coder")
+    expect(page.locator("#job-log-lines > details.log-run:visible")).not_to_have_count(0)
+    assert set(page.locator("#job-log-lines > details.log-run:visible").evaluate_all(
+        "runs => runs.map(run => run.dataset.agent)")) == {"coder"}
+    expect(page.locator("#log-filter-status")).to_have_text(re.compile(r"^\d+ lines? of \d+ shown\.$"))
+
+    # Search: the lines that contain the text, in any agent, their runs opened.
+    page.get_by_label("Lines of").select_option("")
+    page.get_by_label("Search the log").fill("README")
+    shown = page.locator("#job-log-lines .log-line:visible")
+    expect(shown.first).to_be_visible()
+    for text in shown.all_inner_texts():
+        assert "readme" in text.lower()
+    page.get_by_label("Search the log").fill("no line says this")
+    expect(page.locator("#log-filter-status")).to_have_text(re.compile(r"^0 lines of \d+ shown\.$"))
+    page.get_by_label("Search the log").fill("")
+    expect(page.locator("#log-filter-status")).to_have_text("")
+    check_accessibility(page, "a finished job's folded log")
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Download the raw log").click()
+    download = info.value
+    assert download.suggested_filename == f"folding-{page.device}-log.txt"
+    text = open(download.path(), encoding="utf-8").read()
+    assert "[planner]" in text and "[coder]" in text and len(text.splitlines()) == len(service.events_of(job_id))
+
+
+def test_a_running_job_says_about_how_long_it_has_left(device_page):
+    page = device_page
+    submit_quick_job(page, f"history-{page.device}")  # one completed job of the template makes a history
+    wait_completed(page)
+    submit_quick_job(page, f"estimated-{page.device}")
+    estimate = page.locator("#job-estimate")
+    expect(estimate).to_have_text(re.compile(r"^(about \d+ min left|taking longer than usual)$"),
+                                  timeout=JOB_TIMEOUT_MS)
+    check_accessibility(page, "a running job with an estimate")
+    wait_completed(page)
+    expect(estimate).to_have_count(0)
+
+
+def test_a_share_link_replays_the_log_and_offers_it_raw(device_page, browser, service):
+    page = device_page
+    job_id = submit_quick_job(page, f"shared-replay-{page.device}")
+    wait_completed(page)
+    page.get_by_role("button", name="Create share link").click()
+    link = page.locator("#share-link").input_value()
+    assert "/s/" in link
+
+    context = browser.new_context(viewport=page.viewport_size, accept_downloads=True)  # someone without an account
+    try:
+        shared = context.new_page()
+        shared.goto(link)
+        expect(shared.locator(".shared-note")).to_be_visible()
+        lines = shared.locator("#job-log-lines .log-line")
+        total = lines.count()
+        assert total == len(service.events_of(job_id))
+        shared.select_option("#replay-speed", "20")
+        shared.get_by_role("button", name="Replay").click()
+        expect(shared.get_by_role("button", name="Stop replay")).to_be_visible()
+        assert shared.locator("#job-log-lines .log-line.replay-hidden").count() > 0
+        expect(shared.get_by_role("button", name="Replay", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+        expect(shared.locator("#job-log-lines .log-line.replay-hidden")).to_have_count(0)
+        assert lines.count() == total
+        check_accessibility(shared, "a shared job page")
+        with shared.expect_download() as info:
+            shared.get_by_role("link", name="Download the raw log").click()
+        assert info.value.suggested_filename == f"shared-replay-{page.device}-log.txt"
+    finally:
+        context.close()
