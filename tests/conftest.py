@@ -3,6 +3,9 @@ signed-in clients, a real RQ worker and the app on a real HTTP server."""
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterator
@@ -17,9 +20,11 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from app import create_app, db
 from app.models import Base
 from app.ops.embedded_redis import EmbeddedRedis
+from app.ops.logs import JsonFormatter
 from app.ops.metrics import recorder
 from app.settings import load_settings
 from tests.helpers import PASSWORD, require, unused_port
+from tests.openai_server import OpenAIServer
 
 
 @pytest.fixture(scope="session")
@@ -252,3 +257,26 @@ def start_live_server() -> Iterator[Callable[[object], LiveServer]]:
 def live_server(app, start_live_server) -> LiveServer:
     """The app on a real HTTP server: `.url`, `.ws_url`, `.host`."""
     return start_live_server(app)
+
+
+@pytest.fixture
+def json_log() -> Iterator[Callable[[], list[dict]]]:
+    """The JSON log lines written while the test runs (root logger at INFO), as dictionaries."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
+    root.removeHandler(handler)
+    root.setLevel(old_level)
+
+
+@pytest.fixture
+def llm_server() -> Iterator[OpenAIServer]:
+    """A local OpenAI-compatible server with scripted answers, for the real `openai` client."""
+    server = OpenAIServer().start()
+    yield server
+    server.stop()

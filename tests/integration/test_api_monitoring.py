@@ -1,8 +1,5 @@
 """What monitoring and scripts read: templates, stats, /metrics, the OpenAPI document, request ids, JSON logs."""
 
-import io
-import json
-import logging
 from datetime import timedelta
 
 import pytest
@@ -12,7 +9,6 @@ from sqlalchemy import select
 
 from app import create_app, db
 from app.models import Job, JobStatus, utcnow
-from app.ops.logs import JsonFormatter
 from app.ops.metrics import Recorder
 from app.services import stats as stats_service
 from app.services.queues import QUEUE_NAME
@@ -264,20 +260,6 @@ def test_a_request_id_is_honoured_or_generated_and_always_returned(client):
     assert len(generated) == 32 and int(generated, 16) >= 0
     replaced = client.get("/health/live", headers={"X-Request-ID": "not an id; " + "y" * 80})
     assert replaced.headers["X-Request-ID"].isalnum() and len(replaced.headers["X-Request-ID"]) == 32
-
-
-@pytest.fixture
-def json_log():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()]
-    root.removeHandler(handler)
-    root.setLevel(old_level)
 
 
 def test_access_logs_are_json_lines_with_the_request_id(client, json_log):

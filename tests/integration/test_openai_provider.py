@@ -8,14 +8,7 @@ from app.generation.agents import PipelineContext, get_agent
 from app.generation.agents.base import STREAM_EVENT_INTERVAL_S
 from app.generation.providers import Budget, BudgetExceeded, ProviderError, Task, make_provider
 from app.generation.providers.pricing import cost_of
-from tests.openai_server import OpenAIServer, Reply
-
-
-@pytest.fixture
-def llm_server():
-    server = OpenAIServer().start()
-    yield server
-    server.stop()
+from tests.openai_server import Reply
 
 
 def provider(server, **options):

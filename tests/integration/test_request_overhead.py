@@ -4,9 +4,6 @@ caller's frame and thread, and an API key's last-used time is written at most on
 from __future__ import annotations
 
 import cProfile
-import io
-import json
-import logging
 import pstats
 from datetime import timedelta
 
@@ -15,7 +12,6 @@ from sqlalchemy import event, select
 
 from app import db
 from app.models import ApiKey, utcnow
-from app.ops.logs import JsonFormatter
 from tests.integration.api_support import Api, make_key
 
 
@@ -27,18 +23,8 @@ def calls_during(call) -> dict[tuple[str, str], int]:
 
 
 @pytest.fixture
-def access_lines():
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(JsonFormatter())
-    root = logging.getLogger()
-    old_level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    yield lambda: [json.loads(line) for line in stream.getvalue().splitlines()
-                   if json.loads(line)["logger"] == "codegen.access"]
-    root.removeHandler(handler)
-    root.setLevel(old_level)
+def access_lines(json_log):
+    return lambda: [line for line in json_log() if line["logger"] == "codegen.access"]
 
 
 def test_probes_are_exempt_from_the_rate_limiter(settings, redis_conn):
