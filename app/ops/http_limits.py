@@ -18,7 +18,13 @@ GUNICORN_HEADER_BYTES = 2 * MAX_HEADER_BYTES
 GUNICORN_HEADERS = 2 * MAX_HEADERS
 
 
-def gunicorn_args() -> list[str]:
-    return ["--limit-request-line", str(GUNICORN_REQUEST_LINE),
+# gunicorn's worker classes that answer what gunicorn refuses itself (a longer line) in the error shape.
+WORKER_CLASSES = {"gevent": "app.ops.gunicorn_workers.GeventWorker",
+                  "gthread": "app.ops.gunicorn_workers.ThreadWorker"}
+
+
+def gunicorn_args(worker_class: str = "gevent") -> list[str]:
+    return ["--worker-class", WORKER_CLASSES[worker_class],
+            "--limit-request-line", str(GUNICORN_REQUEST_LINE),
             "--limit-request-field_size", str(GUNICORN_HEADER_BYTES),
             "--limit-request-fields", str(GUNICORN_HEADERS)]

@@ -131,8 +131,8 @@ class Supervisor:
             ))
         bind = f"{self.settings.host}:{self.settings.port}"
         gunicorn = [python, "-m", "gunicorn", "--bind", bind, "--workers", str(self.web_workers),
-                    "--worker-class", self.worker_class, "--graceful-timeout", "5",
-                    "--no-control-socket", *gunicorn_args()]  # the app answers oversized requests itself
+                    "--graceful-timeout", "5", "--no-control-socket",
+                    *gunicorn_args(self.worker_class)]  # the app answers oversized requests itself
         if self.worker_class == "gevent":
             gunicorn += ["--worker-connections", "10000"]
         else:

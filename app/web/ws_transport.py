@@ -27,7 +27,10 @@ class _WholeWrites:
 
     def send(self, data: bytes) -> int:
         with self.lock:
-            self._sock.sendall(data)
+            # One `send` usually takes the whole frame; `sendall` only for what a full buffer left over.
+            sent = self._sock.send(data)
+            if sent < len(data):
+                self._sock.sendall(memoryview(data)[sent:])
         return len(data)
 
     sendall = send
@@ -40,10 +43,11 @@ class Channel:
     """One server socket: `send` whole frames under a per-socket lock; `wake` is set by incoming messages (and by
     whoever queues something for this socket), so one wait covers both directions."""
 
-    __slots__ = ("lock", "wake", "ws")
+    __slots__ = ("_plain_frames", "lock", "wake", "ws")
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
+        self._plain_frames: bool | None = None
         self.lock = threading.RLock()
         if not isinstance(ws.sock, _WholeWrites):
             ws.sock = _WholeWrites(ws.sock, self.lock)
@@ -66,8 +70,12 @@ class Channel:
             self.ws.sock.send(frame)
 
     def _plain(self) -> bool:
-        protocol = getattr(getattr(self.ws.ws, "connection", None), "_proto", None)
-        return protocol is not None and not protocol.extensions and protocol._outbound_opcode is None
+        """No extension was negotiated (fixed at the handshake, so asked once); simple-websocket never leaves a
+        message half sent, so no fragment is pending between our sends."""
+        if self._plain_frames is None:
+            protocol = getattr(getattr(self.ws.ws, "connection", None), "_proto", None)
+            self._plain_frames = protocol is not None and not protocol.extensions
+        return self._plain_frames
 
     def close(self, code: int, reason: str) -> None:
         with self.lock:
@@ -79,10 +87,15 @@ class Channel:
         self.wake.clear()
 
     def receive_ready(self) -> list[str | bytes]:
-        """The messages that have arrived, without waiting; raises ConnectionClosed once the socket has closed."""
+        """The messages that have arrived, without waiting; raises ConnectionClosed once the socket has closed.
+        (simple-websocket's `receive(timeout=0)` would do the same through a zero timeout per call, which costs
+        a gevent timer each time an event wakes the socket.)"""
+        buffer = self.ws.input_buffer
         received = []
-        while (message := self.ws.receive(timeout=0)) is not None:
-            received.append(message)
+        while buffer:
+            received.append(buffer.pop(0))
+        if not received and not self.ws.connected:
+            raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
         return received
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -128,7 +129,7 @@ def gunicorn(settings):
     env = {**os.environ, "INSTANCE_PATH": str(settings.instance_path), "DATABASE_URL": settings.database_url,
            "REDIS_URL": settings.effective_redis_url, "SECRET_KEY": "s" * 32, "CODEGEN_PROVIDER": "offline"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                                "--worker-class", "gthread", "--threads", "4", *gunicorn_args(), "app.web.wsgi:app"],
+                                "--threads", "4", *gunicorn_args("gthread"), "app.web.wsgi:app"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: get_json(f"http://127.0.0.1:{port}/health/live")[0] == 200, DEADLINE_S,
@@ -154,9 +155,29 @@ def test_gunicorn_lets_the_app_answer_over_long_urls_and_headers(gunicorn):
     assert (status, content_type) == (414, "application/json"), body[:300]
     assert json.loads(body)["error"]["code"] == "request_uri_too_long"
 
+    # Longer than gunicorn lets any request line be (8,190 bytes): gunicorn's own refusal, in the same shape.
+    status, content_type, body = raw_get(gunicorn, "/api/templates?q=" + "a" * 9000)
+    assert (status, content_type) == (414, "application/json"), body[:300]
+    assert json.loads(body)["error"]["code"] == "request_uri_too_long"
+
     status, content_type, body = raw_get(gunicorn, "/api/templates", {"X-Padding": "a" * 12000})
     assert (status, content_type) == (431, "application/json"), body[:300]
     assert json.loads(body)["error"]["code"] == "request_header_fields_too_large"
+
+    status, content_type, body = raw_get(gunicorn, "/api/templates", {"X-Padding": "a" * 20000})
+    assert (status, content_type) == (431, "application/json"), body[:300]
+    assert json.loads(body)["error"]["code"] == "request_header_fields_too_large"
+
+
+def test_gunicorn_answers_a_request_it_cannot_parse_in_the_error_shape(gunicorn):
+    with socket.create_connection(("127.0.0.1", gunicorn), timeout=30) as connection:
+        connection.sendall(b"GET /health/live HTTP/9.9\r\nHost: x\r\n\r\n")
+        answer = b""
+        while chunk := connection.recv(65536):
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head, answer[:300]
+    assert json.loads(body)["error"]["code"] == "bad_request"
 
 
 # --- the submission form with thousands of rows ---------------------------------------------------------------

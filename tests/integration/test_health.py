@@ -1,5 +1,6 @@
 """`/health` checks the database and Redis for real, names what is down, and reuses its connections."""
 
+import threading
 import time
 
 import pytest
@@ -10,6 +11,8 @@ from app import create_app, db
 from app.generation.sandbox import probe
 from app.ops.embedded_redis import EmbeddedRedis
 from app.services.queues import QUEUE_NAME
+from app.web.health import _SharedCheck
+from tests.helpers import DEADLINE_S, wait_until
 
 
 def test_health_reports_every_component_in_the_seed_shape(client, redis_conn):
@@ -123,3 +126,60 @@ def test_health_answers_json_errors_for_wrong_methods(client, path):
     assert response.status_code == 405
     assert response.get_json()["success"] is False
     assert response.get_json()["error"]["code"] == "method_not_allowed"
+
+
+def _waiting(shared) -> int:
+    running = shared._running
+    return len(running._condition._waiters) if running is not None else 0  # threads blocked in Future.result()
+
+
+def test_probes_arriving_during_a_check_share_it_and_the_next_one_checks_again():
+    shared, started, release, calls, answers = _SharedCheck(), threading.Event(), threading.Event(), [], []
+
+    def check():
+        calls.append(1)
+        started.set()
+        release.wait(30)
+        return {"status": "healthy"}, 200
+
+    leader = threading.Thread(target=lambda: answers.append(shared.answer(check)))
+    leader.start()
+    assert started.wait(30)
+    followers = [threading.Thread(target=lambda: answers.append(shared.answer(check))) for _ in range(8)]
+    for follower in followers:
+        follower.start()
+    wait_until(lambda: _waiting(shared) == 8, DEADLINE_S, "the probes to wait on the running check")
+    release.set()
+    for thread in [leader, *followers]:
+        thread.join(30)
+
+    assert len(answers) == 9 and all(answer == ({"status": "healthy"}, 200) for answer in answers)
+    assert len(calls) == 1
+    shared.answer(check)
+    assert len(calls) == 2  # a probe after the check ended runs its own
+
+
+def test_a_failing_check_reaches_every_probe_waiting_on_it():
+    shared, started, release, errors = _SharedCheck(), threading.Event(), threading.Event(), []
+
+    def check():
+        started.set()
+        release.wait(30)
+        raise RuntimeError("probe broke")
+
+    def probe():
+        try:
+            shared.answer(check)
+        except RuntimeError as exc:
+            errors.append(str(exc))
+
+    threads = [threading.Thread(target=probe) for _ in range(4)]
+    threads[0].start()
+    assert started.wait(30)
+    for thread in threads[1:]:
+        thread.start()
+    wait_until(lambda: _waiting(shared) == 3, DEADLINE_S, "the probes to wait on the running check")
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert errors == ["probe broke"] * 4
