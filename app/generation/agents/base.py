@@ -125,11 +125,16 @@ class PipelineContext:
         if self.is_cancelled():
             raise JobCancelled("cancelled by request")
 
-    def record_usage(self, agent: str, usage: Usage) -> None:
+    def record_usage(self, agent: str, usage: Usage, charge: bool = True) -> None:
+        """Count a call's usage for `agent` and the job; `charge` raises BudgetExceeded once a limit is reached
+        (a call that already failed is counted without it, so its own error is the one reported)."""
         with self._lock:
             self.usage_by_agent[agent] = self.usage_by_agent.get(agent, Usage()) + usage
             self.calls_by_agent[agent] = self.calls_by_agent.get(agent, 0) + 1
-        self.budget.charge(usage)
+        if charge:
+            self.budget.charge(usage)
+        else:
+            self.budget.add(usage)
 
     @property
     def verified(self) -> bool:
@@ -176,13 +181,7 @@ class Agent(ABC):
         return completion.text
 
     def _count(self, ctx: PipelineContext, usage: Usage, model: str, charge: bool = True) -> None:
-        if charge:
-            ctx.record_usage(self.name, usage)
-        else:
-            with ctx._lock:
-                ctx.usage_by_agent[self.name] = ctx.usage_by_agent.get(self.name, Usage()) + usage
-                ctx.calls_by_agent[self.name] = ctx.calls_by_agent.get(self.name, 0) + 1
-            ctx.budget.spent = ctx.budget.spent + usage
+        ctx.record_usage(self.name, usage, charge=charge)
         if ctx.provider.is_llm:
             self.emit(ctx, "usage", "counted", f"{usage.tokens} tokens", model=model, tokens_in=usage.tokens_in,
                       tokens_out=usage.tokens_out, cost_usd=usage.known_cost)

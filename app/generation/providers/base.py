@@ -91,9 +91,15 @@ class Budget:
         self._lock = threading.Lock()
 
     def charge(self, usage: Usage) -> None:
+        """Count `usage`, then raise BudgetExceeded if a limit is reached."""
         with self._lock:
             self.spent = self.spent + usage
             self._check()
+
+    def add(self, usage: Usage) -> None:
+        """Count `usage` without raising: what a call that already failed still cost."""
+        with self._lock:
+            self.spent = self.spent + usage
 
     def check(self) -> None:
         with self._lock:
