@@ -96,7 +96,7 @@ class Subscriber:
         self.channel, self.connection, self.user_id = channel, connection, user_id
         self.secret, self.limits = secret, limits
         self.cursors: dict[str, str] = {}
-        self.listener = Listener(channel.wake)
+        self.listener = Listener(channel.wake, self.deliver_now)
         self.access_checked = time.monotonic()
 
     def send(self, message: dict[str, Any]) -> None:
@@ -194,6 +194,8 @@ class Subscriber:
         after = "0-0" if after == "0" else after
         if job_id not in self.cursors and len(self.cursors) >= MAX_SUBSCRIPTIONS:
             raise Close(CLOSE_POLICY, f"too many subscriptions (at most {MAX_SUBSCRIPTIONS} per socket)")
+        with self.channel.lock:  # live events queue until the history below is sent (deliver_now needs a cursor)
+            self.cursors.pop(job_id, None)
         with db.Session() as session:
             user = session.get(User, self.user_id)
             job = session.get(Job, job_id)
@@ -230,19 +232,42 @@ class Subscriber:
 
     # --- events and access ---------------------------------------------------------------------------
 
+    def deliver_now(self, event: LiveEvent) -> bool:
+        """From the fan-out's reader thread: send `event` at once when this socket is idle. False leaves it for
+        `deliver` (queued): the socket is busy, has queued items to send first, has no cursor yet for the job (its
+        history is being sent), or cannot take the frame without waiting."""
+        if not self.channel.lock.acquire(blocking=False):
+            return False
+        try:
+            cursor = self.cursors.get(event.job_id)
+            if self.listener.inbox or cursor is None:
+                return False
+            if event.position <= stream_position(cursor):
+                return True  # sent already, with the history
+            if not self.channel.send_frame_now(event.frame):
+                return False
+            self.cursors[event.job_id] = event.id
+            self.last_sent = time.monotonic()
+            return True
+        finally:
+            self.channel.lock.release()
+
     def deliver(self) -> None:
-        """Send what the fan-out queued: events past each job's cursor, a resync's catch-up, access re-checks."""
-        for item in self.listener.take():
-            if isinstance(item, LiveEvent):
-                cursor = self.cursors.get(item.job_id)
-                if cursor is not None and item.position > stream_position(cursor):
-                    self.channel.send_frame(item.frame, item.json_text)
-                    self.last_sent = time.monotonic()
-                    self.cursors[item.job_id] = item.id
-            elif item[0] == "resync":
-                self.catch_up()
-            elif item[0] == "access" and self._concerns(item[1]):
-                self.check_access()
+        """Send what the fan-out queued: events past each job's cursor, a resync's catch-up, access re-checks.
+        Under the socket's lock, so the reader's `deliver_now` cannot slip a later event in between."""
+        with self.channel.lock:
+            self.channel.flush()
+            for item in self.listener.take():
+                if isinstance(item, LiveEvent):
+                    cursor = self.cursors.get(item.job_id)
+                    if cursor is not None and item.position > stream_position(cursor):
+                        self.channel.send_frame(item.frame, item.json_text)
+                        self.last_sent = time.monotonic()
+                        self.cursors[item.job_id] = item.id
+                elif item[0] == "resync":
+                    self.catch_up()
+                elif item[0] == "access" and self._concerns(item[1]):
+                    self.check_access()
 
     def catch_up(self) -> None:
         """After the fan-out lost Redis: what each followed stream holds past its cursor."""

@@ -5,28 +5,44 @@ simple-websocket 1.1 writes frames with `socket.send`, which under gevent may wr
 send buffer is full; the rest is dropped and the client sees a broken frame (close 1002; upstream issue #45, fixed
 there but unreleased). Its reader thread also writes (pongs, the close handshake) while our handler sends. So the
 socket is wrapped: every write is a `sendall` under the socket's own lock, and our sends hold that lock across
-framing and writing, so frames never interleave.
+framing and writing, so frames never interleave. The fan-out's reader may also write an already encoded frame
+straight into a socket's send buffer (`send_frame_now`), never waiting on a slow client.
 """
 
 from __future__ import annotations
 
+import socket
 import struct
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from simple_websocket import ConnectionClosed
 
 
-class _WholeWrites:
-    """The connection's socket, except that `send` writes everything it is given, one writer at a time."""
+def _send_without_waiting(sock: Any) -> Callable[[bytes], int]:
+    """`send` that raises BlockingIOError rather than wait for room (gevent's socket waits unless its timeout is 0)."""
+    if type(sock).__module__.startswith("gevent"):
+        return lambda data: sock.send(data, 0, 0.0)
+    return lambda data: sock.send(data, socket.MSG_DONTWAIT)
 
-    __slots__ = ("_sock", "lock")
+
+class _WholeWrites:
+    """The connection's socket, except that `send` writes everything it is given, one writer at a time.
+
+    `send_now` writes a frame only as far as the send buffer takes it at once; what it could not write waits in
+    `pending`, and every later write (and `flush`) sends that first, so frames stay whole and in order."""
+
+    __slots__ = ("_now", "_sock", "lock", "pending")
 
     def __init__(self, sock: Any, lock: threading.RLock) -> None:
         self._sock, self.lock = sock, lock
+        self._now = _send_without_waiting(sock)
+        self.pending = b""
 
     def send(self, data: bytes) -> int:
         with self.lock:
+            self.flush()
             # One `send` usually takes the whole frame; `sendall` only for what a full buffer left over.
             sent = self._sock.send(data)
             if sent < len(data):
@@ -34,6 +50,25 @@ class _WholeWrites:
         return len(data)
 
     sendall = send
+
+    def flush(self) -> None:
+        with self.lock:
+            if self.pending:
+                pending, self.pending = self.pending, b""
+                self._sock.sendall(pending)
+
+    def send_now(self, data: bytes) -> bool:
+        """Start writing `data` without waiting: False when not one byte could go (nothing was written, so the
+        caller may queue it instead); True when it went out or its rest waits in `pending`. Call under `lock`."""
+        if self.pending:
+            return False
+        try:
+            sent = self._now(data)
+        except OSError:  # no room (BlockingIOError), or the socket broke: its own reader will see that
+            return False
+        if sent < len(data):
+            self.pending = data[sent:]
+        return sent > 0
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
@@ -68,6 +103,22 @@ class Channel:
             raise ConnectionClosed(self.ws.close_reason, self.ws.close_message)
         with self.lock:
             self.ws.sock.send(frame)
+
+    def send_frame_now(self, frame: bytes) -> bool:
+        """Send an encoded frame from another thread without waiting for the socket: False (nothing written)
+        when this socket frames its own messages, is busy, closed, or its send buffer is full. The caller holds
+        `lock`. Whatever part of the frame did not fit goes out before any later write; `wake` makes the socket's
+        own loop `flush` it."""
+        if not self._plain() or not self.ws.connected:
+            return False
+        sent = self.ws.sock.send_now(frame)
+        if self.ws.sock.pending:
+            self.wake.set()
+        return sent
+
+    def flush(self) -> None:
+        """Finish writing a frame `send_frame_now` could only start."""
+        self.ws.sock.flush()
 
     def _plain(self) -> bool:
         """No extension was negotiated (fixed at the handshake, so asked once); simple-websocket never leaves a
