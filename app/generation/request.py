@@ -6,7 +6,7 @@ The OpenAPI document is generated from these same models, so the two cannot drif
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -20,6 +20,12 @@ class JobOptions(BaseModel):
     max_cost_usd: float | None = Field(default=None, gt=0, le=1000, description="Stop when this much is spent")
     max_tokens: int | None = Field(default=None, gt=0, le=50_000_000, description="Stop after this many tokens")
     run_checks: bool = Field(default=True, description="Run the project's own tests and build")
+
+
+def runs_checks(options: dict[str, Any] | None) -> bool:
+    """Whether a job with these stored options runs its project's own tests and build (a job stored without the
+    option does, as JobOptions says)."""
+    return bool((options or {}).get("run_checks", True))
 
 
 class JobRequest(BaseModel):

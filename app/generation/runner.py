@@ -11,6 +11,7 @@ from app.generation.agents import JobCancelled, PipelineContext, PipelineError
 from app.generation.agents.base import Emit
 from app.generation.pipeline import run_pipeline
 from app.generation.providers import Budget, BudgetExceeded, Provider, ProviderError, make_provider
+from app.generation.request import runs_checks
 from app.settings import Settings
 
 
@@ -41,7 +42,7 @@ def new_context(job_id: str, request: dict[str, Any], provider: Provider, emit: 
     return PipelineContext(
         job_id=job_id, request=request, provider=provider, emit=emit, budget=budget_for(options),
         cache_dir=Path(settings.instance_path) / "cache" / "envs",
-        run_checks=bool(options.get("run_checks", True)), deadline=time.monotonic() + settings.job_deadline_s,
+        run_checks=runs_checks(options), deadline=time.monotonic() + settings.job_deadline_s,
         **{"sandbox_policy": "allow-unisolated" if settings.unisolated_checks else "required", **overrides},
     )
 

@@ -319,8 +319,38 @@
 
   // ---- The log: runs of one agent that fold, a filter by agent, a search -------------------------------------------
   // The server opens the working agent's run; when the socket adds the next agent's run, the one before folds,
-  // unless the reader opened or closed it themselves.
+  // unless the reader opened or closed it themselves. What the reader chose is kept for the tab's session, per job
+  // and run, and applied again whenever the log is rendered anew: a reconnect's snapshot, the finished page, a reload.
   var lastRun = null;
+
+  function foldsKey() {
+    var page = document.getElementById("job-page");
+    return page && page.dataset.jobId ? "codegen:log-folds:" + page.dataset.jobId : null;
+  }
+
+  function savedFolds() {
+    var key = foldsKey();
+    if (!key) return {};
+    try { return JSON.parse(sessionStorage.getItem(key) || "{}") || {}; } catch (e) { return {}; }
+  }
+
+  function rememberFold(run) {
+    var key = foldsKey();
+    if (!key || !run.id) return;
+    var folds = savedFolds();
+    folds[run.id] = run.open;
+    try { sessionStorage.setItem(key, JSON.stringify(folds)); } catch (e) { /* storage off or full: folds reset */ }
+  }
+
+  function restoreFolds() {
+    var folds = savedFolds();
+    Object.keys(folds).forEach(function (id) {
+      var run = document.getElementById(id);
+      if (!run || !run.matches("#job-log-lines > details.log-run")) return;
+      run.dataset.touched = "true";
+      if (run.open !== folds[id]) run.open = folds[id];
+    });
+  }
 
   function foldFinishedRuns() {
     var runs = document.querySelectorAll("#job-log-lines > details.log-run");
@@ -332,7 +362,10 @@
 
   document.addEventListener("click", function (event) {
     var summary = event.target.closest && event.target.closest("details.log-run > summary");
-    if (summary) summary.parentElement.dataset.touched = "true";
+    if (!summary) return;
+    var run = summary.parentElement;
+    run.dataset.touched = "true";
+    setTimeout(function () { rememberFold(run); }, 0); // after the click's default action has toggled it
   });
 
   function filterLog() {
@@ -365,6 +398,7 @@
 
   function enableLogTools() {
     document.querySelectorAll("[data-log-filters]").forEach(function (el) { el.hidden = false; });
+    restoreFolds();
     foldFinishedRuns();
     filterLog();
   }
@@ -401,7 +435,7 @@
   }
   document.addEventListener("DOMContentLoaded", onLoad);
   document.addEventListener("htmx:afterSettle", function (event) { showRelativeTimes(event.target); checkStatus(); tickElapsed(); enableLogTools(); });
-  document.addEventListener("htmx:wsAfterMessage", function () { showRelativeTimes(); checkStatus(); tickElapsed(); foldFinishedRuns(); filterLog(); });
+  document.addEventListener("htmx:wsAfterMessage", function () { showRelativeTimes(); checkStatus(); tickElapsed(); restoreFolds(); foldFinishedRuns(); filterLog(); });
   setInterval(tickElapsed, 1000);
   setInterval(tickEstimates, 1000);
   setInterval(function () { showRelativeTimes(); }, 30000);

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import check_accessibility
+from tests.browser.conftest import VIEWPORTS, check_accessibility, sign_in, watch_errors
 from tests.browser.test_job_flow import JOB_TIMEOUT_MS, log_ids, submit_quick_job
 from tests.browser.test_job_page import wait_completed
 
@@ -102,5 +102,48 @@ def test_a_share_link_replays_the_log_and_offers_it_raw(device_page, browser, se
         with shared.expect_download() as info:
             shared.get_by_role("link", name="Download the raw log").click()
         assert info.value.suggested_filename == f"shared-replay-{page.device}-log.txt"
+    finally:
+        context.close()
+
+
+def set_run_open(run, want_open: bool) -> None:
+    """Open or close a run of the log the way a person does: a click on its summary, only when it differs."""
+    if (run.get_attribute("open") is not None) != want_open:
+        run.locator("summary").click()
+    expect(run).to_have_attribute("open", "") if want_open else expect(run).not_to_have_attribute("open", "")
+
+
+@pytest.mark.parametrize("size", list(VIEWPORTS))
+def test_the_runs_a_person_opened_or_closed_stay_so_across_a_reconnect(browser, service, proxy, size):
+    """The socket's first message after a reconnect replaces the whole log, and the finished page replaces it again:
+    the runs the reader folded or unfolded keep their state through both."""
+    context, page = sign_in(browser, f"http://127.0.0.1:{proxy.port}", VIEWPORTS[size])
+    try:
+        errors = watch_errors(page)
+        submit_quick_job(page, f"kept-folds-{size}", template="fullstack-app")  # many files: a long Coder run
+        coder = page.locator("#job-log-lines > details.log-run[data-agent=coder]").first
+        coder.wait_for(state="attached", timeout=JOB_TIMEOUT_MS)
+        planner = page.locator("#job-log-lines > details.log-run[data-agent=planner]").first
+        set_run_open(planner, True)  # the page folded it when the Architect began
+        set_run_open(coder, False)  # the page shows the working agent's run open
+        ids = {"planner": planner.get_attribute("id"), "coder": coder.get_attribute("id")}
+
+        page.evaluate("() => { document.getElementById('job-log-lines').dataset.before = 'reconnect'; }")
+        with page.expect_event("websocket"):
+            assert proxy.drop_websockets() == 1
+        page.wait_for_function("() => !document.querySelector('#job-log-lines[data-before]')")  # the new snapshot
+        expect(page.locator(f"#{ids['planner']}")).to_have_attribute("open", "")
+        expect(page.locator(f"#{ids['coder']}")).not_to_have_attribute("open", "")
+
+        wait_completed(page)  # the finished page is loaded over the live one
+        expect(page.locator(f"#{ids['planner']}")).to_have_attribute("open", "")
+        expect(page.locator(f"#{ids['coder']}")).not_to_have_attribute("open", "")
+        page.reload()  # and a reload in the same tab
+        expect(page.locator(f"#{ids['planner']}")).to_have_attribute("open", "")
+        set_run_open(page.locator(f"#{ids['planner']}"), False)
+        page.reload()
+        expect(page.locator(f"#{ids['planner']}")).not_to_have_attribute("open", "")
+        check_accessibility(page, "a finished job's log with runs folded by hand")
+        assert [e for e in errors if "WebSocket" not in e and e != "[object Event]"] == []
     finally:
         context.close()

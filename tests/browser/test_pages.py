@@ -134,3 +134,26 @@ def test_the_form_page_raises_no_csp_error_through_its_swaps(device_page):
     page.get_by_role("button", name="+ Add an entity").click()
     page.get_by_role("button", name="Create the project").click()  # 422: the whole form swapped
     expect(page.locator("#error-summary")).to_be_visible()
+
+
+FIELD_LOOK = """form => [...form.querySelectorAll('input:not([type=hidden], [type=checkbox]), select')].map(field => {
+    const style = getComputedStyle(field);
+    return {name: field.name, radius: style.borderTopLeftRadius + ' ' + style.borderBottomRightRadius,
+            border: style.borderTopColor};
+})"""
+
+
+@pytest.mark.parametrize("admin_page", list(VIEWPORTS), indirect=True)
+def test_filter_forms_look_like_every_other_form(admin_page):
+    """Pico draws any role=search form as one pill of an input and its button (and drops the inputs' borders while
+    the button has focus); a form of several labelled filters must look like the rest of the app's forms."""
+    page = admin_page
+    page.goto("/jobs/new")
+    expected = page.locator("#name").evaluate("field => getComputedStyle(field).borderTopLeftRadius")
+    for path in ("/jobs", "/admin/jobs", "/admin/users", "/admin/audit"):
+        page.goto(path)
+        form = page.locator("form.filters").first
+        fields = form.evaluate(FIELD_LOOK)
+        assert fields and all(field["radius"] == f"{expected} {expected}" for field in fields), (path, fields)
+        form.locator("button").first.focus()  # Apply, or Filter
+        assert all(field["border"] != "rgba(0, 0, 0, 0)" for field in form.evaluate(FIELD_LOOK)), path

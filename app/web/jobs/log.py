@@ -16,9 +16,9 @@ from app.web.jobs.views import job_events, visible_job_or_404
 
 def log_text(job: Job) -> str:
     """One line per event: its UTC time, whose it is (an agent, or the job) and its message, lines kept whole."""
-    lines = []
+    lines, line = [], None
     for event in job_events(get_session(), get_redis(), job.id):
-        line = log_line(event)
+        line = log_line(event, line)
         lines.append(f"{line.stamp or '-'}  [{line.agent or 'job'}]  {line.message}")
     return "\n".join(lines) + ("\n" if lines else "")
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from app.generation.agents import agent_names
 from app.models import Job, JobStatus, utcnow
+from app.services.estimates import Typical
 from app.services.events import Event
 
 AGENT_ROLES = {
@@ -131,9 +132,9 @@ class JobState:
     streamed_lines: int = 0
     started: datetime | None = None  # when the `job running` event says the job started
     last_event_id: str = "0-0"
-    # The median duration of recent completed jobs of the template, read once per state (None: no history);
+    # The median duration of recent completed jobs like this one, read once per state (None: no history);
     # `views.remaining_estimate` fills it, so that a socket's later events cost no query.
-    typical_s: float | None = None
+    typical: Typical | None = None
     typical_read: bool = False
 
     @property
@@ -267,7 +268,7 @@ def apply_event(state: JobState, event: Event) -> set[str]:
     """Fold one more event into the state; the names of the page sections it may have changed."""
     changed = {"log", *EVENT_SECTIONS.get(event.type, ())}
     state.last_event_id = event.id or state.last_event_id
-    state.log.append(log_line(event))
+    state.log.append(log_line(event, state.log[-1] if state.log else None))
     if event.progress > state.told_progress:
         state.told_progress = event.progress
         changed.add("status")
@@ -353,7 +354,10 @@ def _add_usage(usage: dict[str, dict[str, Any]], agent: str, data: dict[str, Any
     row["calls"] += 1
 
 
-def log_line(event: Event) -> LogLine:
+def log_line(event: Event, previous: LogLine | None = None) -> LogLine:
+    """The event as a line of the log; `previous` is the line before it. An agent's closing event often repeats its
+    last line word for word (the Tester's "python: 26 passed, 0 failed" as a result, then as its summary), which read
+    as a line shown twice: such a line says that the agent is done instead."""
     level = "info"
     if event.type == "log" and event.data.get("stream"):
         level = "stream"
@@ -363,9 +367,13 @@ def log_line(event: Event) -> LogLine:
         level = "warn"
     elif event.status in ("completed", "passed") or (event.type == "done" and event.status == "completed"):
         level = "ok"
+    message = event.message
+    if (event.type == "agent" and event.status == "completed" and event.agent and previous is not None
+            and previous.agent == event.agent and previous.message == message):
+        message = f"{event.agent.capitalize()} done"
     moment = _moment(event.timestamp)
     return LogLine(id=event.id, time=moment.strftime("%H:%M:%S") if moment else "", agent=event.agent,
-                   kind=event.type, level=level, message=event.message, stamp=moment.isoformat() if moment else "")
+                   kind=event.type, level=level, message=message, stamp=moment.isoformat() if moment else "")
 
 
 def build_tree(files: dict[str, int]) -> list[TreeNode]:

@@ -15,7 +15,7 @@ from app import db
 from app.models import Job, JobStatus, utcnow
 from app.services.access import can_manage, can_view
 from app.services.artifacts import list_files
-from app.services.estimates import remaining_label, typical_duration_s
+from app.services.estimates import remaining_label, runs_checks, typical_duration
 from app.services.events import Event, history, stored_events
 from app.web.common import get_session, is_fragment_request
 from app.web.jobs import bp
@@ -147,19 +147,22 @@ class Estimate:
     label: str  # "about 3 min left", as rendered
     typical_s: float  # the median duration the page's script counts down from
     since: str  # when the job started (ISO)
+    basis: str  # which jobs the median comes from, in words
 
 
 @bp.app_template_global()
 def remaining_estimate(state: JobState) -> Estimate | None:
-    """While a job runs, how long it probably has left, from recent completed jobs of its project template; None
-    without such jobs. Read once per state, in a session of its own, as the socket renders too."""
+    """While a job runs, how long it probably has left, from recent completed jobs of its project template with its
+    checks setting (app/services/estimates.py); None without such jobs. Read once per state, in a session of its
+    own, as the socket renders too."""
     if state.finished or not state.started_iso:
         return None
     if not state.typical_read:
         with db.Session() as session:
-            state.typical_s = typical_duration_s(session, state.template_id)
+            state.typical = typical_duration(session, state.template_id, runs_checks(state.row.options))
         state.typical_read = True
-    typical = state.typical_s
+    typical = state.typical
     if typical is None:
         return None
-    return Estimate(remaining_label(typical, state.duration_s), typical, state.started_iso)
+    return Estimate(remaining_label(typical.seconds, state.duration_s), typical.seconds, state.started_iso,
+                    typical.basis)
