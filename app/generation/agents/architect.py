@@ -6,7 +6,15 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from app.generation.agents import register_agent
-from app.generation.agents.base import Agent, Change, PipelineContext, PipelineError, PlannedFile, schema_prompt
+from app.generation.agents.base import (
+    Agent,
+    Change,
+    PipelineContext,
+    PipelineError,
+    PlannedFile,
+    counted,
+    schema_prompt,
+)
 from app.generation.agents.test_designer import requirement_of
 from app.generation.frozen import is_harness_path, is_test_path
 from app.generation.paths import UnsafePath, check_unique, safe_relative_path
@@ -63,7 +71,8 @@ class Architect(Agent):
             for change in ctx.changes:
                 self.emit(ctx, "log", "planned", f"{change.requirement}: {change.action} {change.path} — "
                           f"{change.purpose}", 0.8, path=change.path, requirement=change.requirement)
-        summary = f"Planned {len(plan)} files" + (f" and {len(ctx.changes)} changes" if ctx.changes else "")
+        summary = f"Planned {counted(len(plan), 'file', 'files')}" + (
+            f" and {counted(len(ctx.changes), 'change', 'changes')}" if ctx.changes else "")
         self.emit(ctx, "agent", "completed", summary, 1.0,
                   files=[{"path": p.path, "purpose": p.purpose, "depends_on": list(p.depends_on)} for p in ctx.plan],
                   changes=[c.to_dict() for c in ctx.changes])

@@ -276,3 +276,8 @@ class _Coalescer:
             self.send("".join(self.buffer))
             self.buffer.clear()
         self.last = time.monotonic()
+
+
+def counted(number: int, one: str, many: str) -> str:
+    """"1 file", "3 files", "0 errors": a count with the noun it takes, for the messages people read."""
+    return f"{number:,} {one if number == 1 else many}"

@@ -12,7 +12,15 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from app.generation.agents import register_agent
-from app.generation.agents.base import Agent, Change, PipelineContext, PipelineError, PlannedFile, ask_until_valid
+from app.generation.agents.base import (
+    Agent,
+    Change,
+    PipelineContext,
+    PipelineError,
+    PlannedFile,
+    ask_until_valid,
+    counted,
+)
 from app.generation.agents.repair import repair as repair_project
 from app.generation.edits import FORMAT_HELP, apply_edits, parse_edits
 from app.generation.providers import Task
@@ -42,8 +50,8 @@ class Coder(Agent):
 
     def run(self, ctx: PipelineContext) -> None:
         assert ctx.spec is not None and ctx.template is not None
-        changes = f" and {len(ctx.changes)} changes" if ctx.changes else ""
-        self.emit(ctx, "agent", "started", f"Writing {len(ctx.plan)} files{changes}")
+        changes = f" and {counted(len(ctx.changes), 'change', 'changes')}" if ctx.changes else ""
+        self.emit(ctx, "agent", "started", f"Writing {counted(len(ctx.plan), 'file', 'files')}{changes}")
         total = len(ctx.plan) + len(ctx.changes)
         written = 0
         if ctx.provider.is_llm:
@@ -70,7 +78,7 @@ class Coder(Agent):
                 self.emit(ctx, "file", "edited" if path in ctx.scaffold else "written", path, written / total,
                           path=path, size=len(edited.encode()),
                           requirements=sorted({c.requirement for c in by_path[path]}))
-        self.emit(ctx, "agent", "completed", f"Wrote {len(ctx.files)} files" + (
+        self.emit(ctx, "agent", "completed", f"Wrote {counted(len(ctx.files), 'file', 'files')}" + (
             f", {len(by_path)} of them for the requirements" if by_path else ""), 1.0, files=len(ctx.files))
 
     def _write_offline(self, ctx: PipelineContext, total: int) -> int:

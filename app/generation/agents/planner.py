@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError
 
 from app.generation.agents import register_agent
-from app.generation.agents.base import Agent, PipelineContext, PipelineError, describe_errors, schema_prompt
+from app.generation.agents.base import Agent, PipelineContext, PipelineError, counted, describe_errors, schema_prompt
 from app.generation.project_templates import ProjectSpec, get_template
 from app.generation.project_templates.spec import FEATURES, FIELD_TYPES, MAX_REQUIREMENTS
 from app.generation.providers import Task
@@ -50,18 +50,18 @@ class Planner(Agent):
                                      validate=lambda answer: self._spec(ctx, given, features, answer))
             added = len(ctx.spec.entities) - len(given)
             if given and added > 0:
-                self.emit(ctx, "log", "inferred", f"Added {_count(added, 'entity', 'entities')} the description "
+                self.emit(ctx, "log", "inferred", f"Added {counted(added, 'entity', 'entities')} the description "
                           "needs", 0.6)
             elif not given:
-                self.emit(ctx, "log", "inferred", f"Inferred {_count(len(ctx.spec.entities), 'entity', 'entities')}"
+                self.emit(ctx, "log", "inferred", f"Inferred {counted(len(ctx.spec.entities), 'entity', 'entities')}"
                           " from the description", 0.6)
         else:
             ctx.spec = self._offline_spec(ctx, given, features)
         spec = ctx.spec
-        requirements = f" and {_count(len(spec.requirements), 'requirement', 'requirements')}" \
+        requirements = f" and {counted(len(spec.requirements), 'requirement', 'requirements')}" \
             if spec.requirements else ""
         self.emit(ctx, "agent", "completed",
-                  f"Planned {_count(len(spec.entities), 'entity', 'entities')} with features "
+                  f"Planned {counted(len(spec.entities), 'entity', 'entities')} with features "
                   f"{', '.join(spec.features)}{requirements}", 1.0,
                   entities=[{"name": e.name, "fields": [f.model_dump() for f in e.fields]} for e in spec.entities],
                   features=spec.features, requirements=[r.model_dump() for r in spec.requirements])
@@ -127,7 +127,3 @@ class Planner(Agent):
             user += f"\nThis is an improvement of an existing project. The person asks: {request['instruction']}"
         return Task(self.name, "plan", [{"role": "system", "content": system}, {"role": "user", "content": user}],
                     context={"request": request}, schema=PlanAnswer)
-
-
-def _count(number: int, one: str, many: str) -> str:
-    return f"{number} {one if number == 1 else many}"

@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from app.generation.agents import register_agent
-from app.generation.agents.base import Agent, Finding, PipelineContext, PipelineError, schema_prompt
+from app.generation.agents.base import Agent, Finding, PipelineContext, PipelineError, counted, schema_prompt
 from app.generation.frozen import TEST_RUNNER_MODULES, is_harness_path, is_test_path
 from app.generation.paths import UnsafePath, check_unique
 from app.generation.providers import ProviderError, Task
@@ -40,7 +40,7 @@ class Reviewer(Agent):
 
     def run(self, ctx: PipelineContext) -> None:
         assert ctx.template is not None
-        self.emit(ctx, "agent", "started", f"Checking {len(ctx.files)} files")
+        self.emit(ctx, "agent", "started", f"Checking {counted(len(ctx.files), 'file', 'files')}")
         roots = [c.root for c in ctx.template.checks if c.kind == "python"]
         ctx.findings = [Finding(path, "error", problem) for path, problem in check_files(ctx.files, roots)]
         ctx.findings += _test_runner_guards(ctx)
@@ -55,7 +55,8 @@ class Reviewer(Agent):
                       data=finding.to_dict())
         errors = sum(f.severity == "error" and f.source == "static" for f in ctx.findings)
         advice = len(ctx.findings) - errors
-        summary = f"{len(ctx.files)} files checked: {errors} errors, {advice} model findings or warnings"
+        summary = (f"{counted(len(ctx.files), 'file', 'files')} checked: {counted(errors, 'error', 'errors')}, "
+                   f"{counted(advice, 'model finding or warning', 'model findings or warnings')}")
         self.emit(ctx, "agent", "completed" if not errors else "failed", summary, 1.0, errors=errors,
                   warnings=advice)
 
