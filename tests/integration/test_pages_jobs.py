@@ -68,7 +68,11 @@ def test_team_jobs_are_listed_for_members(owner_client, other_client, user_id, o
     team = make_team("platform", user_id, other_user_id)
     make_job(other_user_id, name="team-job", team_id=team)
     make_job(other_user_id, name="private-job")
-    assert row_names(owner_client.get("/jobs").get_data(as_text=True)) == ["team-job"]
+    make_job(user_id, name="own-job", team_id=team)
+    body = owner_client.get("/jobs").get_data(as_text=True)
+    assert row_names(body) == ["own-job", "team-job"]
+    # A teammate's job says whose it is; one's own does not.
+    assert body.count('class="owner"') == 1 and '<span class="owner">by other@example.com</span>' in body
 
 
 def test_a_finished_job_page_shows_its_whole_history(owner_client, completed_job_id):
