@@ -2,7 +2,8 @@
 
 from app.models import Job
 from app.services.events import Event
-from app.web.jobs.state import SECTIONS, apply_event, apply_row, build_state, build_tree
+from app.web.jobs.file_tree import build_tree
+from app.web.jobs.state import SECTIONS, apply_event, apply_row, build_state
 
 
 def job(**fields) -> Job:

@@ -31,7 +31,8 @@ from app.web.common import get_redis, get_session
 from app.web.extensions import sock
 from app.web.fanout import Listener, LiveEvent, hub
 from app.web.jobs import bp
-from app.web.jobs.state import JobState, apply_event, apply_row, build_state, log_runs
+from app.web.jobs.log_lines import log_runs
+from app.web.jobs.state import JobState, apply_event, apply_row, build_state
 from app.web.jobs.views import SECTIONS, Viewer, job_events, render_section, viewer_for
 from app.web.realtime import ACCESS_RECHECK_S, CLOSE_ACCESS_REVOKED
 from app.web.sockets import origin_allowed

@@ -10,7 +10,7 @@ from app.models import Job
 from app.web.common import get_redis, get_session
 from app.web.jobs import bp
 from app.web.jobs.files import shared_job_or_404
-from app.web.jobs.state import log_line
+from app.web.jobs.log_lines import log_line
 from app.web.jobs.views import job_events, visible_job_or_404
 
 

@@ -11,6 +11,8 @@ from app.generation.agents import agent_names
 from app.models import Job, JobStatus, utcnow
 from app.services.estimates import Typical
 from app.services.events import Event
+from app.web.jobs.file_tree import TreeNode, build_tree
+from app.web.jobs.log_lines import LogLine, LogRun, log_line, log_runs, moment_of
 
 AGENT_ROLES = {
     "planner": "turns the request into a project spec",
@@ -54,58 +56,6 @@ class AgentStep:
     @property
     def started_iso(self) -> str:
         return self.started.isoformat() if self.started else ""
-
-
-@dataclass(frozen=True)
-class LogLine:
-    id: str
-    time: str
-    agent: str | None
-    kind: str  # the event type
-    level: str  # info | ok | warn | error | stream
-    message: str
-    stamp: str = ""  # the event's ISO time: the reader's own clock shows it, and a replay paces by it
-
-
-@dataclass(frozen=True)
-class LogRun:
-    """Consecutive log lines of one agent (or of the job itself): a section of the log that folds."""
-
-    index: int  # its place among the log's runs, counted from the first line: a stable id as lines arrive
-    agent: str  # an agent's name, or "job" for the lines of the job itself
-    lines: list[LogLine]
-
-    @property
-    def title(self) -> str:
-        return self.agent.capitalize()
-
-    @property
-    def failed(self) -> bool:
-        return any(line.level == "error" for line in self.lines)
-
-
-def log_runs(lines: list[LogLine]) -> list[LogRun]:
-    """The log cut where the agent changes, in order: every line is in one run, and the runs in order are the log."""
-    runs: list[LogRun] = []
-    for line in lines:
-        agent = line.agent or "job"
-        if runs and runs[-1].agent == agent:
-            runs[-1].lines.append(line)
-        else:
-            runs.append(LogRun(len(runs), agent, [line]))
-    return runs
-
-
-@dataclass
-class TreeNode:
-    name: str
-    path: str
-    size: int | None = None  # None for a folder
-    children: list[TreeNode] = field(default_factory=list)
-
-    @property
-    def is_dir(self) -> bool:
-        return self.size is None
 
 
 @dataclass(eq=False)
@@ -272,7 +222,7 @@ def apply_event(state: JobState, event: Event) -> set[str]:
     if event.progress > state.told_progress:
         state.told_progress = event.progress
         changed.add("status")
-    moment = _moment(event.timestamp)
+    moment = moment_of(event.timestamp)
     if event.type == "job" and event.status == "running":
         if not (state.told_status and JobStatus(state.told_status).is_final):
             state.told_status, state.started = "running", state.started or moment
@@ -352,56 +302,3 @@ def _add_usage(usage: dict[str, dict[str, Any]], agent: str, data: dict[str, Any
     cost = data.get("cost_usd", 0.0)
     row["cost_usd"] = None if cost is None or row["cost_usd"] is None else row["cost_usd"] + float(cost or 0.0)
     row["calls"] += 1
-
-
-def log_line(event: Event, previous: LogLine | None = None) -> LogLine:
-    """The event as a line of the log; `previous` is the line before it. An agent's closing event often repeats its
-    last line word for word (the Tester's "python: 26 passed, 0 failed" as a result, then as its summary), which read
-    as a line shown twice: such a line says that the agent is done instead."""
-    level = "info"
-    if event.type == "log" and event.data.get("stream"):
-        level = "stream"
-    elif event.status in ("failed", "error", "cancelled") or (event.type == "review" and event.status == "error"):
-        level = "error"
-    elif event.status in ("warning", "repairing", "retrying", "refused"):
-        level = "warn"
-    elif event.status in ("completed", "passed") or (event.type == "done" and event.status == "completed"):
-        level = "ok"
-    message = event.message
-    if (event.type == "agent" and event.status == "completed" and event.agent and previous is not None
-            and previous.agent == event.agent and previous.message == message):
-        message = f"{event.agent.capitalize()} done"
-    moment = _moment(event.timestamp)
-    return LogLine(id=event.id, time=moment.strftime("%H:%M:%S") if moment else "", agent=event.agent,
-                   kind=event.type, level=level, message=message, stamp=moment.isoformat() if moment else "")
-
-
-def build_tree(files: dict[str, int]) -> list[TreeNode]:
-    """Nest `path → size` into folders (first, alphabetically) and files."""
-    root = TreeNode("", "")
-    for path, size in sorted(files.items()):
-        node = root
-        parts = path.split("/")
-        for depth, part in enumerate(parts[:-1]):
-            folder = next((c for c in node.children if c.is_dir and c.name == part), None)
-            if folder is None:
-                folder = TreeNode(part, "/".join(parts[:depth + 1]))
-                node.children.append(folder)
-            node = folder
-        node.children.append(TreeNode(parts[-1], path, size))
-    _sort(root)
-    return root.children
-
-
-def _sort(node: TreeNode) -> None:
-    node.children.sort(key=lambda c: (not c.is_dir, c.name.lower()))
-    for child in node.children:
-        if child.is_dir:
-            _sort(child)
-
-
-def _moment(timestamp: str) -> datetime | None:
-    try:
-        return datetime.fromisoformat(timestamp.replace("Z", "+00:00")) if timestamp else None
-    except ValueError:
-        return None
