@@ -22,7 +22,7 @@ from app.ops.embedded_redis import EmbeddedRedis
 from app.ops.http_limits import gunicorn_args
 from app.ops.migrate import upgrade
 from app.ops.processes import die_with_parent
-from app.services.jobs import reap_lost_jobs
+from app.services.lost_jobs import reap_lost_jobs
 from app.services.queues import redis_client
 from app.services.users import ensure_first_admin
 from app.services.workers import fail_jobs_of_lost_worker, requeue_jobs_of_stopped_worker

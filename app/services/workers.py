@@ -191,7 +191,7 @@ def fail_jobs_of_lost_worker(connection: redis.Redis, worker_name: str) -> list[
 def requeue_jobs_of_stopped_worker(session: Session, connection: redis.Redis, worker_name: str) -> list[str]:
     """The service is stopping and this worker's jobs did not finish within the grace period: put them back in
     the queue, `queued` again in the database, so that the next start runs them from the beginning."""
-    from app.services.jobs import requeue_interrupted_job
+    from app.services.lost_jobs import requeue_interrupted_job
 
     registry = StartedJobRegistry(QUEUE_NAME, connection=connection)
     requeued = []

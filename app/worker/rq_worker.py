@@ -13,7 +13,7 @@ from app import db
 from app.generation.registry import import_modules
 from app.ops.logs import configure_logging
 from app.ops.processes import die_with_parent
-from app.services.jobs import reap_lost_jobs
+from app.services.lost_jobs import reap_lost_jobs
 from app.services.queues import QUEUE_NAME
 from app.settings import Settings
 from app.worker.tasks import WORKER_LOST, configure_runtime, mark_failed

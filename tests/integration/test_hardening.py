@@ -15,6 +15,7 @@ from rq.job import JobStatus as RQStatus
 from app import db
 from app.models import Job, JobStatus, Team, User
 from app.services import jobs as job_service
+from app.services import lost_jobs
 from app.services.events import Event, append_event
 from app.services.sharing import create_share_link, revoke_share_link
 from app.services.teams import remove_member
@@ -43,9 +44,9 @@ def test_the_reaper_never_writes_failed_over_a_job_that_finished_meanwhile(app, 
             row.status, row.progress = JobStatus.COMPLETED.value, 100
         return real_fetch(job, *args, **kwargs)
 
-    monkeypatch.setattr(job_service.RQJob, "fetch", fetch_while_the_worker_completes)
+    monkeypatch.setattr(lost_jobs.RQJob, "fetch", fetch_while_the_worker_completes)
     with db.Session.begin() as session:
-        lost = job_service.reap_lost_jobs(session, redis_conn)
+        lost = lost_jobs.reap_lost_jobs(session, redis_conn)
     assert lost == []
     with db.Session() as session:
         job = session.get(Job, job_id)

@@ -9,12 +9,8 @@ from sqlalchemy import func, select
 from app.models import Blob, Job, JobStatus, User
 from app.services import artifacts
 from app.services.events import read_events, stored_events
-from app.services.jobs import (
-    JobStateError,
-    cancel_job,
-    reap_lost_jobs,
-    retry_job,
-)
+from app.services.jobs import JobStateError, cancel_job, retry_job
+from app.services.lost_jobs import reap_lost_jobs
 from app.services.queues import QUEUE_NAME, QueueUnavailable
 from app.worker.tasks import configure_runtime, run_job
 from tests.jobs_support import queue_job
