@@ -1,11 +1,13 @@
 """A lean WebSocket client for the benchmarks: many sockets read by one epoll loop, framing by wsproto (already
-installed with simple-websocket), so the client spends little of the machine's two cores that the server needs."""
+installed with simple-websocket), so the client spends little of the machine's two cores that the server needs;
+each message is timed by the kernel's receive timestamp, not by when this loop got round to it."""
 
 from __future__ import annotations
 
 import json
 import select
 import socket
+import struct
 import time
 from collections.abc import Callable
 
@@ -60,13 +62,29 @@ class Client:
             pass
 
 
+_TIMESPEC = struct.Struct("qq")
+SO_TIMESTAMPNS = getattr(socket, "SO_TIMESTAMPNS", 35)  # Linux's value; Python does not name it
+
+
+def _arrival(ancillary: list[tuple[int, int, bytes]], fallback: float) -> float:
+    """The kernel's receive time of the first bytes read (SO_TIMESTAMPNS), so that the time this client takes to
+    get round to a socket does not count as the server's latency."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+            return seconds + nanoseconds / 1e9
+    return fallback
+
+
 def read_all(clients: list[Client], until: Callable[[], bool], on_message: Callable[[int, float, str], None],
              deadline_s: float) -> None:
     """Read every client's messages with one epoll loop until `until()` or the deadline; `on_message(index,
-    arrived_at, text)` gets each message with the time its bytes arrived."""
+    arrived_at, text)` gets each message with the time the kernel received its bytes."""
     poller = select.epoll()
     by_fd = {}
+    ancillary_size = socket.CMSG_SPACE(_TIMESPEC.size)
     for index, client in enumerate(clients):
+        client.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         client.sock.setblocking(False)
         poller.register(client.sock.fileno(), select.EPOLLIN)
         by_fd[client.sock.fileno()] = index
@@ -77,13 +95,13 @@ def read_all(clients: list[Client], until: Callable[[], bool], on_message: Calla
     try:
         while not until() and time.monotonic() < stop:
             for fd, _ in poller.poll(0.5):
-                arrived = time.time()
                 index = by_fd[fd]
                 client = clients[index]
                 try:
-                    data = client.sock.recv(1 << 16)
+                    data, ancillary, _, _ = client.sock.recvmsg(1 << 16, ancillary_size)
                 except BlockingIOError:
                     continue
+                arrived = _arrival(ancillary, time.time())
                 if not data:
                     poller.unregister(fd)
                     continue
