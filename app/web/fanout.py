@@ -159,10 +159,12 @@ class Hub:
                 for message in pubsub.listen():
                     kind = message["type"]
                     if kind in ("psubscribe", "subscribe"):
+                        if kind == "psubscribe" and failures:
+                            # Before any event of the new connection, so that no socket's cursor moves past
+                            # what was published while the reader was away.
+                            self._broadcast(("resync", None))
                         confirmed += 1
                         if confirmed == 2:
-                            if failures:
-                                self._broadcast(("resync", None))
                             failures = 0
                             self.ready.set()
                     elif kind == "pmessage":
@@ -192,7 +194,12 @@ class Hub:
         stream_id, _, body = data.decode().partition(" ")
         event = LiveEvent(job_id, stream_id, body)
         for listener in followers:
-            if listener.deliver_now is None or not listener.deliver_now(event):
+            try:
+                taken = listener.deliver_now is not None and listener.deliver_now(event)
+            except Exception:  # one socket's failure must not cost the others their event
+                log.exception("sending an event at once failed; queueing it")
+                taken = False
+            if not taken:
                 listener.put(event)
 
     def _broadcast(self, item: Any) -> None:

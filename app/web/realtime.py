@@ -18,8 +18,10 @@ app/services/access_changes.py) and every ACCESS_RECHECK_S; a socket that lost i
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -33,7 +35,7 @@ from app import db
 from app.models import Job, User
 from app.ops.metrics import recorder
 from app.services.access import can_view
-from app.services.events import history, read_events, stream_position
+from app.services.events import Event, history, read_events, stream_position
 from app.web.common import get_redis
 from app.web.extensions import sock
 from app.web.fanout import Listener, LiveEvent, hub
@@ -41,6 +43,7 @@ from app.web.sockets import origin_allowed
 from app.web.ws_transport import Channel
 
 bp = Blueprint("realtime", __name__)
+log = logging.getLogger(__name__)
 
 MAX_SUBSCRIPTIONS = 20
 MAX_MESSAGE_BYTES = 4096
@@ -95,8 +98,10 @@ class Subscriber:
                  limits: Limits) -> None:
         self.channel, self.connection, self.user_id = channel, connection, user_id
         self.secret, self.limits = secret, limits
-        self.cursors: dict[str, str] = {}
-        self.listener = Listener(channel.wake, self.deliver_now)
+        self.cursors: dict[str, str] = {}  # changed under `channel.lock` only: the fan-out's reader reads them
+        self.closing = False  # set under the lock once the socket is to close: the reader sends nothing more
+        # Only a socket that sends pre-encoded frames (no extension) can take an event from the reader at once.
+        self.listener = Listener(channel.wake, self.deliver_now if channel.plain() else None)
         self.access_checked = time.monotonic()
 
     def send(self, message: dict[str, Any]) -> None:
@@ -126,6 +131,8 @@ class Subscriber:
                 if now - self.last_sent >= self.limits.heartbeat_s:
                     self.send({"type": "heartbeat", "timestamp": _now()})
         finally:
+            with self.channel.lock:
+                self.closing = True
             hub.detach(self.listener)
 
     def _quiet_wait(self, opened: float) -> float:
@@ -194,35 +201,49 @@ class Subscriber:
         after = "0-0" if after == "0" else after
         if job_id not in self.cursors and len(self.cursors) >= MAX_SUBSCRIPTIONS:
             raise Close(CLOSE_POLICY, f"too many subscriptions (at most {MAX_SUBSCRIPTIONS} per socket)")
-        with self.channel.lock:  # live events queue until the history below is sent (deliver_now needs a cursor)
-            self.cursors.pop(job_id, None)
+        self._forget(job_id)  # live events queue until the history below is sent (deliver_now needs a cursor)
         with db.Session() as session:
             user = session.get(User, self.user_id)
             job = session.get(Job, job_id)
-            if job is None or not can_view(user, job):
-                self.cursors.pop(job_id, None)
-                hub.unfollow(self.listener, job_id)
-                self.error("not_found", f"there is no job {job_id} that you may see", job_id)
-                return
-            # Live events queue from here on; those the history below also holds are skipped by their id.
-            if not hub.follow(self.listener, job_id):
-                raise Close(CLOSE_ERROR, UNAVAILABLE)
-            self.send({"type": "subscribed", "job_id": job_id, "status": job.status, "after": after})
-            cursor = after
-            try:
-                for event in history(self.connection, session, job_id, after):
-                    self.send(event.to_dict())
-                    cursor = event.id
-            except (redis.RedisError, OSError):
-                raise Close(CLOSE_ERROR, UNAVAILABLE) from None
-        self.cursors[job_id] = cursor
+            status = job.status if job is not None and can_view(user, job) else None
+        if status is None:
+            self.error("not_found", f"there is no job {job_id} that you may see", job_id)
+            return
+        # Live events queue from here on; those the history below also holds are skipped by their id.
+        if not hub.follow(self.listener, job_id):
+            raise Close(CLOSE_ERROR, UNAVAILABLE)
+        self.send({"type": "subscribed", "job_id": job_id, "status": status, "after": after})
+        cursor = after
+        try:
+            for event in self._history(job_id, after):
+                self.send(event.to_dict())
+                cursor = event.id
+        except (redis.RedisError, OSError):
+            raise Close(CLOSE_ERROR, UNAVAILABLE) from None
+        with self.channel.lock:
+            self.cursors[job_id] = cursor
+
+    def _history(self, job_id: str, after: str) -> Iterator[Event]:
+        """`history`, holding no pooled database connection while a slow client reads it: the database's copy
+        (of a job whose stream Redis has let go) is read whole by the first step, in a session closed before
+        anything is sent; the stream in Redis is read batch by batch, without a session."""
+        with db.Session() as session:
+            events = history(self.connection, session, job_id, after)
+            first = next(events, None)
+        if first is not None:
+            yield first
+            yield from events
 
     def unsubscribe(self, message: dict[str, Any]) -> None:
         job_id = message.get("job_id")
         if isinstance(job_id, str):
-            self.cursors.pop(job_id, None)
-            hub.unfollow(self.listener, job_id)
+            self._forget(job_id)
         self.send({"type": "unsubscribed", "job_id": job_id})
+
+    def _forget(self, job_id: str) -> None:
+        with self.channel.lock:
+            self.cursors.pop(job_id, None)
+        hub.unfollow(self.listener, job_id)
 
     def error(self, code: str, text: str, job_id: str | None = None) -> None:
         body: dict[str, Any] = {"type": "error", "error": {"code": code, "message": text}}
@@ -235,15 +256,18 @@ class Subscriber:
     def deliver_now(self, event: LiveEvent) -> bool:
         """From the fan-out's reader thread: send `event` at once when this socket is idle. False leaves it for
         `deliver` (queued): the socket is busy, has queued items to send first, has no cursor yet for the job (its
-        history is being sent), or cannot take the frame without waiting."""
+        history is being sent), or cannot take the frame without waiting. True: the event is this socket's no more
+        (sent, or already sent with the history, or the socket is closing)."""
         if not self.channel.lock.acquire(blocking=False):
             return False
         try:
+            if self.closing:
+                return True
             cursor = self.cursors.get(event.job_id)
             if self.listener.inbox or cursor is None:
                 return False
             if event.position <= stream_position(cursor):
-                return True  # sent already, with the history
+                return True
             if not self.channel.send_frame_now(event.frame):
                 return False
             self.cursors[event.job_id] = event.id
@@ -291,11 +315,16 @@ class Subscriber:
         with db.Session() as session:
             user = session.get(User, self.user_id)
             if user is None or not user.is_active:
-                raise Close(CLOSE_ACCESS_REVOKED, "access revoked: this account is no longer active")
-            for job_id in self.cursors:
+                self._revoke("access revoked: this account is no longer active")
+            for job_id in list(self.cursors):
                 job = session.get(Job, job_id)
                 if job is None or not can_view(user, job):
-                    raise Close(CLOSE_ACCESS_REVOKED, f"access revoked: you may no longer see job {job_id}")
+                    self._revoke(f"access revoked: you may no longer see job {job_id}")
+
+    def _revoke(self, reason: str) -> None:
+        with self.channel.lock:  # from here on the reader sends this socket nothing
+            self.closing = True
+        raise Close(CLOSE_ACCESS_REVOKED, reason)
 
 
 @sock.route("/ws", bp=bp)
@@ -318,5 +347,11 @@ def socket(ws) -> None:
             pass
     except ConnectionClosed:
         pass
+    except Exception:  # the handshake is done: an HTTP 500 would corrupt the socket, so close it as WebSocket does
+        log.exception("/ws failed")
+        try:
+            channel.close(CLOSE_ERROR, "internal error; reconnect and resume with \"after\"")
+        except ConnectionClosed:
+            pass
     finally:
         recorder.socket_closed("/ws")

@@ -17,14 +17,19 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from gevent import socket as gevent_socket
 from simple_websocket import ConnectionClosed
 
 
-def _send_without_waiting(sock: Any) -> Callable[[bytes], int]:
-    """`send` that raises BlockingIOError rather than wait for room (gevent's socket waits unless its timeout is 0)."""
-    if type(sock).__module__.startswith("gevent"):
+def _send_without_waiting(sock: Any) -> Callable[[bytes], int] | None:
+    """`send` that raises BlockingIOError rather than wait for room, or None for a socket that cannot promise it.
+    gevent's socket waits unless given a timeout of 0; a plain socket honours MSG_DONTWAIT only without a timeout
+    of its own (gunicorn's gthread and werkzeug set none)."""
+    if isinstance(sock, gevent_socket.socket):
         return lambda data: sock.send(data, 0, 0.0)
-    return lambda data: sock.send(data, socket.MSG_DONTWAIT)
+    if isinstance(sock, socket.socket) and sock.gettimeout() is None:
+        return lambda data: sock.send(data, socket.MSG_DONTWAIT)
+    return None
 
 
 class _WholeWrites:
@@ -57,10 +62,14 @@ class _WholeWrites:
                 pending, self.pending = self.pending, b""
                 self._sock.sendall(pending)
 
+    def close(self) -> None:
+        with self.lock:  # not while another writer is half-way through a frame
+            self._sock.close()
+
     def send_now(self, data: bytes) -> bool:
         """Start writing `data` without waiting: False when not one byte could go (nothing was written, so the
         caller may queue it instead); True when it went out or its rest waits in `pending`. Call under `lock`."""
-        if self.pending:
+        if self.pending or self._now is None:
             return False
         try:
             sent = self._now(data)
@@ -96,7 +105,7 @@ class Channel:
     def send_frame(self, frame: bytes, text: str) -> None:
         """Send a text frame encoded once for every socket (`text_frame`); a socket that negotiated an extension
         (permessage-deflate, offered by browsers) frames `text` itself."""
-        if not self._plain():
+        if not self.plain():
             self.send(text)
             return
         if not self.ws.connected:
@@ -109,7 +118,7 @@ class Channel:
         when this socket frames its own messages, is busy, closed, or its send buffer is full. The caller holds
         `lock`. Whatever part of the frame did not fit goes out before any later write; `wake` makes the socket's
         own loop `flush` it."""
-        if not self._plain() or not self.ws.connected:
+        if not self.plain() or not self.ws.connected:
             return False
         sent = self.ws.sock.send_now(frame)
         if self.ws.sock.pending:
@@ -120,7 +129,7 @@ class Channel:
         """Finish writing a frame `send_frame_now` could only start."""
         self.ws.sock.flush()
 
-    def _plain(self) -> bool:
+    def plain(self) -> bool:
         """No extension was negotiated (fixed at the handshake, so asked once); simple-websocket never leaves a
         message half sent, so no fragment is pending between our sends."""
         if self._plain_frames is None:

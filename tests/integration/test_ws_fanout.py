@@ -1,6 +1,6 @@
 """The fan-out under pressure, on both ways `/ws` is served (werkzeug threads here, gevent under `codegen up`):
-a reader too slow for its events gets every frame whole and in order, and many sockets that subscribe while
-events pour in each get their job's stream from where they joined, with no gap and no duplicate.
+a reader too slow for its events gets every frame whole and in order, and many sockets that subscribe (resuming
+from one event) while events pour in each get the job's stream from there, with no gap and no duplicate.
 
 These exercise both paths an event takes to a socket (app/web/fanout.py): straight from the reader into an idle
 socket's send buffer, and through the socket's inbox when it is busy, full or still sending history."""
@@ -30,11 +30,11 @@ def stream_ids(connection: redis.Redis, job_id: str) -> list[str]:
     return [event.id for event in read_events(connection, job_id, count=100_000)]
 
 
-def subscribed(ws_url: str, key: str, job_id: str, **options) -> websocket.WebSocket:
+def subscribed(ws_url: str, key: str, job_id: str, after: str = "0", **options) -> websocket.WebSocket:
     ws = websocket.create_connection(f"{ws_url}/ws", timeout=60, **options)
     ws.send(json.dumps({"type": "auth", "token": key}))
     assert json.loads(ws.recv())["type"] == "authenticated"
-    ws.send(json.dumps({"type": "subscribe", "job_id": job_id}))
+    ws.send(json.dumps({"type": "subscribe", "job_id": job_id, "after": after}))
     assert json.loads(ws.recv())["type"] == "subscribed"
     return ws
 
@@ -66,11 +66,12 @@ def slow_reader_gets_every_frame(ws_url: str, key: str, job_id: str, connection:
     assert received[-600:] == appended
 
 
-def joiners_get_the_stream_from_where_they_joined(ws_url: str, key: str, job_id: str,
+def joiners_get_the_stream_from_where_they_resumed(ws_url: str, key: str, job_id: str,
                                                    connection: redis.Redis) -> None:
     sockets: list[websocket.WebSocket] = []
     failures: list[BaseException] = []
     done = threading.Event()
+    before = stream_ids(connection, job_id)[-1]  # the joiners resume from here, as a reconnecting page does
 
     def publish() -> None:
         try:
@@ -86,16 +87,16 @@ def joiners_get_the_stream_from_where_they_joined(ws_url: str, key: str, job_id:
     publisher = threading.Thread(target=publish)
     publisher.start()
     while not done.is_set() and len(sockets) < 40:  # subscribe while the burst goes on
-        sockets.append(subscribed(ws_url, key, job_id))
+        sockets.append(subscribed(ws_url, key, job_id, after=before))
     publisher.join(DEADLINE_S)
     assert not failures, failures
     marker = append_event(connection, None, Event(job_id=job_id, type="log", message="end")).id
     stream = stream_ids(connection, job_id)
+    expected = stream[stream.index(before) + 1:]
     try:
         for ws in sockets:
             ids = read_ids_until(ws, marker)
-            start = stream.index(ids[0])
-            assert ids == stream[start:], "a socket's events have a gap, a duplicate or the wrong order"
+            assert ids == expected, "a socket's events have a gap, a duplicate or the wrong order"
     finally:
         for ws in sockets:
             ws.close()
@@ -109,7 +110,7 @@ def test_a_slow_reader_gets_every_frame_whole_and_in_order(live_server, user_id,
 
 def test_sockets_joining_during_a_burst_get_the_stream_from_where_they_joined(live_server, user_id,
                                                                                completed_job_id, redis_conn):
-    joiners_get_the_stream_from_where_they_joined(live_server.ws_url, make_key(user_id), completed_job_id,
+    joiners_get_the_stream_from_where_they_resumed(live_server.ws_url, make_key(user_id), completed_job_id,
                                                   redis_conn)
 
 
@@ -129,7 +130,7 @@ def test_both_hold_under_gevent(short_tmp, free_port):
         connection = redis.Redis.from_url(settings.effective_redis_url)
         ws_url = up.url.replace("http://", "ws://")
         slow_reader_gets_every_frame(ws_url, key, job_id, connection)
-        joiners_get_the_stream_from_where_they_joined(ws_url, key, job_id, connection)
+        joiners_get_the_stream_from_where_they_resumed(ws_url, key, job_id, connection)
         connection.close()
         db.get_engine().dispose()
     finally:
