@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import VIEWPORTS, check_accessibility, page_fits, watch_errors
-from tests.browser.test_job_flow import submit_quick_job
+from tests.browser.test_job_flow import JOB_URL, submit_quick_job
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +75,29 @@ def test_the_form_names_the_entity_keeps_focus_and_names_each_remove_button(devi
     page.locator(".entity-block").nth(1).locator("button.remove").first.click()
     expect(page.locator(".entity-block")).to_have_count(1)
     assert page.evaluate("() => document.activeElement.tagName") != "BODY"
+
+
+def test_a_field_may_relate_to_any_entity_typed_in_the_form_even_on_a_row_added_later(device_page):
+    page = device_page
+    page.goto("/jobs/new?template=fastapi-backend")
+    page.get_by_label("Project name").fill("library")
+    book = page.locator(".entity-block").first
+    book.get_by_label("Entity name").fill("Book")
+    book.locator(".field-row").nth(0).get_by_label("Field name").fill("title")
+    page.get_by_role("button", name="+ Add an entity").click()
+    shelf = page.locator(".entity-block").nth(1)
+    shelf.get_by_label("Entity name").fill("shelf")  # typed in lower case: offered as the API writes it
+    shelf.locator(".field-row").nth(0).get_by_label("Field name").fill("label")
+    book.get_by_role("button", name="+ Add a field").click()  # a row drawn by HTMX, after both names were typed
+    row = book.locator(".field-row").nth(1)
+    row.get_by_label("Field name").fill("shelf")
+    row.get_by_label("Type").focus()
+    relations = row.locator("optgroup[label='Relation to'] option")
+    expect(relations).to_have_text(["Book", "shelf"])
+    row.get_by_label("Type").select_option("Shelf")
+    check_accessibility(page, "the form with a relation")
+    page.get_by_role("button", name="Create the project").click()
+    expect(page).to_have_url(JOB_URL)
 
 
 def test_account_pages(device_page):

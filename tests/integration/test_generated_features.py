@@ -8,6 +8,8 @@ import json
 
 import pytest
 
+from app.generation.paths import write_tree
+from app.generation.sandbox import run_checks
 from tests.integration.test_generated_names import assert_checks_pass, field, generate, require_node
 
 # A chain of required and optional relations: a task needs a project, a project may belong to a client.
@@ -90,3 +92,47 @@ def test_a_full_stack_app_checks_its_types_against_the_api_contract_on_both_side
     assert len(typed) == 3  # one Vitest case per entity
     for entity in ("Task", "Project", "Client"):
         assert any(f"test_the_api_answers_the_fields_of_the_contract[{entity}]" in name for name in names), names
+
+
+# A tree (a category's parent category) and a record that may replace another of its kind, under an entity that
+# refers to the tree: relations to their own entity, from the API to the select.
+TREE = [
+    {"name": "Item", "fields": [field("title"), field("category", "Category"), field("replaces", "Item", False)]},
+    {"name": "Category", "fields": [field("name"), field("parent", "Category", False)]},
+]
+
+
+@pytest.mark.node
+def test_a_relation_to_its_own_entity_works_on_both_sides_and_both_halves_lint_clean(env_cache, tmp_path):
+    require_node()
+
+    ctx, outcome = generate("fullstack-app", TREE, env_cache, tmp_path)
+
+    assert_checks_pass(ctx, outcome)
+    names = case_names(ctx)
+    for expected in ("test_a_category_refers_to_another_category_by_parent_id",
+                     "test_a_category_still_referred_to_by_another_category_cannot_be_deleted",
+                     "test_a_item_refers_to_another_item_by_replaces_id",
+                     "offers the saved categories as the parent of another",
+                     "offers the saved items as the replaces of another",
+                     "lint: ruff check", "lint: npm run lint"):
+        assert any(expected in name for name in names), (expected, sorted(names))
+    migration = ctx.files["backend/app/migrations/versions/0001_initial.py"]
+    assert 'sa.ForeignKeyConstraint(["parent_id"], ["categories.id"])' in migration
+    assert migration.index('"categories"') < migration.index('"items"')
+    readme = ctx.files["README.md"]
+    assert "Sign-in throttle" in readme and "API contract" in readme and "npm run lint" in readme
+
+
+def test_a_lint_finding_fails_the_check_as_ci_would(env_cache, tmp_path):
+    ctx, outcome = generate("fastapi-backend", ENTITIES[2:], env_cache, tmp_path, features=("tests",))
+    assert_checks_pass(ctx, outcome)
+    files = {**ctx.files, "app/main.py": "import os\n" + ctx.files["app/main.py"]}  # an unused import
+    project = tmp_path / "project"
+    write_tree(project, {path: content.encode() for path, content in files.items()})
+
+    (check,) = run_checks(project, ctx.template.checks, env_cache, log=lambda *_: None)
+
+    assert not check.ok and check.failed == 1
+    (lint,) = [case for case in check.cases if case["name"] == "lint: ruff check"]
+    assert lint["outcome"] == "failed" and "F401" in lint["message"] and "app/main.py" in lint["message"]

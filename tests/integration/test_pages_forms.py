@@ -103,6 +103,36 @@ def test_submitting_creates_the_job_and_sends_htmx_to_its_page(owner_client, use
         assert job.options == {"run_checks": True}
 
 
+def test_a_field_types_list_offers_a_relation_to_every_entity_the_form_names(owner_client):
+    data = {**VALID, "template_id": "fullstack-app", "entities-k2-name": "shelf",
+            "entities-k2-fields-f3-name": "label", "entities-k2-fields-f3-type": "str"}
+    # Adding a field (the button without JavaScript) renders every row with the entities typed so far.
+    body = assert_page(owner_client.post("/jobs/new", data={**data, "action": "add-field:k1"}))
+    relations = re.findall(r'<optgroup label="Relation to">(.*?)</optgroup>', body)
+    assert len(relations) == 4  # every field row, the new one included
+    assert relations[0] == '<option value="Book">Book</option><option value="Shelf">shelf</option>'
+
+    # A row set to a relation keeps it, and the job gets what the API and the CLI send (`shelf: Shelf`),
+    # a relation to its own entity included (an optional `parent: Book`).
+    data |= {"entities-k1-fields-f4-name": "shelf", "entities-k1-fields-f4-type": "Shelf",
+             "entities-k1-fields-f4-required": "1", "entities-k1-fields-f5-name": "parent",
+             "entities-k1-fields-f5-type": "Book"}
+    response = owner_client.post("/jobs/new", data={**data, "name": ""}, headers=HX)
+    assert '<option value="Shelf" selected>shelf</option>' in assert_fragment(response, '<form id="job-form"',
+                                                                             status=422)
+    assert owner_client.post("/jobs/new", data=data, headers=HX).status_code == 201
+    with db.Session() as session:
+        (book, shelf) = session.scalars(select(Job)).one().spec["entities"]
+    assert book["fields"][2:] == [{"name": "shelf", "type": "Shelf", "required": True},
+                                  {"name": "parent", "type": "Book", "required": False}]
+    assert shelf["name"] == "shelf"
+
+    # A relation that must be filled in, to its own entity, is refused on the form, naming the field.
+    data["entities-k1-fields-f5-required"] = "1"
+    body = owner_client.post("/jobs/new", data=data, headers=HX).get_data(as_text=True)
+    assert "Field &#39;parent&#39; of &#39;Book&#39; refers to another Book and is required" in body
+
+
 def test_without_javascript_the_form_posts_and_redirects(owner_client):
     response = owner_client.post("/jobs/new", data={**VALID, "run_checks": ""})
     assert response.status_code == 303 and response.location.startswith("/jobs/")

@@ -9,6 +9,7 @@ from app.generation.project_templates.spec import (
     EntitySpec,
     FieldSpec,
     ProjectSpec,
+    ancestors,
     ordered_entities,
 )
 
@@ -85,14 +86,30 @@ def test_a_type_naming_another_entity_is_a_relation_kept_as_an_id():
 
 @pytest.mark.parametrize(("entities", "message"), [
     ([{"name": "Task", "fields": [{"name": "project", "type": "Projekt"}]}], "has type 'Projekt': use one of"),
-    ([{"name": "Task", "fields": [{"name": "parent", "type": "Task"}]}], r"cycle \(Task → Task\)"),
+    ([{"name": "Task", "fields": [{"name": "parent", "type": "Task"}]}],
+     r"field 'parent' of 'Task' refers to another Task and is required.*make it optional \(parent: Task\?\)"),
     ([{"name": "A", "fields": [{"name": "b", "type": "B"}]}, {"name": "B", "fields": [{"name": "a", "type": "A"}]}],
-     r"cycle \(A → B → A\)"),
+     r"cycle \(A\.b → B\.a → A\)"),
+    ([{"name": "A", "fields": [{"name": "b", "type": "B", "required": False}]},
+      {"name": "B", "fields": [{"name": "a", "type": "A", "required": False}]}], r"cycle \(A\.b → B\.a → A\)"),
     ([{"name": "Task", "fields": [{"name": "total", "type": "money"}]}], "field type 'money' is not one of str"),
 ])
 def test_a_relation_to_no_entity_in_a_cycle_or_a_lower_case_type_is_refused(entities, message):
     with pytest.raises(ValueError, match=message):
         ProjectSpec(template_id="fastapi-backend", name="x", entities=entities)
+
+
+def test_an_optional_relation_to_its_own_entity_is_a_tree_created_after_its_parents():
+    spec = ProjectSpec(template_id="fastapi-backend", name="x", entities=[
+        {"name": "Item", "fields": [{"name": "category", "type": "Category"},
+                                    {"name": "replaces", "type": "Item", "required": False}]},
+        {"name": "Category", "fields": [{"name": "parent", "type": "Category", "required": False}]}])
+    item, category = spec.entities
+
+    assert category.refers_to_itself(category.fields[0]) and not item.refers_to_itself(item.fields[0])
+    assert [e.name for e in ordered_entities(spec.entities)] == ["Category", "Item"]
+    assert [e.name for e in ancestors(spec.entities, item)] == ["Category"]
+    assert ancestors(spec.entities, category) == []
 
 
 def test_the_command_line_reads_a_relation_and_any_case_of_a_type():

@@ -108,6 +108,9 @@ def test_package_json_has_the_scripts_and_pinned_tools():
     assert package["scripts"]["build"] == "tsc --noEmit && vite build"
     assert package["scripts"]["test"] == "vitest run"
     assert package["scripts"]["dev"] == "vite"
+    assert package["scripts"]["lint"] == "eslint . --max-warnings=0"
+    assert package["scripts"]["typecheck"] == "tsc --noEmit"
+    assert {"eslint", "@eslint/js", "typescript-eslint", "eslint-plugin-react-hooks"} <= set(package["devDependencies"])
     tools = package["dependencies"] | package["devDependencies"]
     assert {"react", "react-dom", "vite", "vitest", "jsdom", "tailwindcss", "@tailwindcss/vite", "typescript",
             "@testing-library/react"} <= set(tools)
@@ -217,11 +220,12 @@ def test_the_template_is_registered_with_a_node_check_and_lists_its_files():
         metadata["files"])
 
 
-def test_ci_workflow_installs_builds_and_tests():
+def test_ci_workflow_installs_lints_type_checks_tests_and_builds():
     yaml = pytest.importorskip("yaml")
     workflow = yaml.safe_load(as_dict(render(make_spec("ci")))[".github/workflows/ci.yml"])
     steps = [step.get("run") for job in workflow["jobs"].values() for step in job["steps"]]
-    assert steps[-3:] == ["npm install --no-audit --no-fund", "npm run build", "npm test"]
+    assert steps[-5:] == ["npm install --no-audit --no-fund", "npm run lint", "npm run typecheck", "npm test",
+                          "npm run build"]
 
 
 def test_the_app_test_clicks_the_navigation_link_even_when_the_title_has_the_same_name():

@@ -32,6 +32,7 @@ def render_backend(spec: ProjectSpec, api_prefix: str = "/api") -> list[Generate
         migrations.migration_tests(spec),
         packaging.requirements(spec),
         packaging.PYTEST_INI,
+        packaging.RUFF_TOML,
         packaging.GITIGNORE,
     ]
     if spec.has("docker"):

@@ -47,6 +47,10 @@ def _readme(spec: ProjectSpec) -> GeneratedFile:
   `postgresql://user:password@host/db`); its Alembic migrations (`backend/app/migrations/`) run at startup
 - `frontend/` — React, TypeScript, Tailwind CSS on Vite; it calls the backend's routes under `{API_PREFIX}`
 
+## What it has
+
+{_features(spec)}
+
 ## Run it
 
 ```sh
@@ -69,8 +73,8 @@ cd frontend && npm install && npm run dev   # Vite proxies {API_PREFIX} to http:
 From the project's folder, once both are installed as above:
 
 ```sh
-(cd backend && .venv/bin/pytest)
-(cd frontend && npm run build && npm test)
+(cd backend && .venv/bin/ruff check . && .venv/bin/pytest)
+(cd frontend && npm run lint && npm run build && npm test)
 ```
 
 ## API
@@ -78,6 +82,32 @@ From the project's folder, once both are installed as above:
 {routes}
 {auth}"""
     return GeneratedFile("README.md", text, "How to run, test and use the whole application")
+
+
+def _features(spec: ProjectSpec) -> str:
+    """A table of what the project does for you, where it lives, and the test or tool that keeps it so."""
+    rows = [("CRUD API per entity, `PATCH`, lists with `X-Total-Count`", "`backend/app/routers/`",
+             "`backend/tests/test_<entities>.py`")]
+    if any(field.target for entity in spec.entities for field in entity.fields):
+        rows += [("Relations: a foreign key, 422 for a missing record, 409 for one still referred to, lists filtered "
+                  "by it, a select in the form", "`backend/app/models.py`, `frontend/src/pages/`",
+                  "the entity tests of both halves")]
+    if spec.has("auth"):
+        rows += [("Accounts and bearer tokens; each record belongs to its owner, admins see all; closable "
+                  "registration", "`backend/app/security.py`, `backend/app/routers/auth.py`",
+                  "`backend/tests/test_auth.py`"),
+                 ("Sign-in throttle: after 5 failed sign-ins for one e-mail from one address, 429 for 15 minutes; "
+                  "an unknown e-mail costs the same password work as a known one", "`backend/app/login_throttle.py`",
+                  "`backend/tests/test_auth.py`")]
+    rows += [("Migrations (Alembic), applied at startup", "`backend/app/migrations/`",
+              "`backend/tests/test_migrations.py` (migrations and models agree)"),
+             ("API contract: each record's fields and types, in one file both halves are checked against",
+              f"`{api_contract.PATH}`", "`backend/tests/test_api_contract.py` (the OpenAPI document), "
+              "`frontend/src/api/contract.test.ts` (the TypeScript types)"),
+             ("Lint and type checks", "`backend/ruff.toml`, `frontend/eslint.config.js`, `frontend/tsconfig.json`",
+              "`ruff check .`, `npm run lint`, `npm run typecheck`" + (" (and CI)" if spec.has("ci") else ""))]
+    return "\n".join(["| feature | where | kept working by |", "| --- | --- | --- |",
+                      *(f"| {what} | {where} | {checked} |" for what, where, checked in rows)])
 
 
 def _compose(spec: ProjectSpec) -> GeneratedFile:
@@ -123,8 +153,9 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-python@v5
         with:
-          python-version: "3.11"
+          python-version: "3.12"
       - run: pip install -r requirements.txt
+      - run: ruff check .
       - run: pytest
   frontend:
     runs-on: ubuntu-latest
@@ -135,12 +166,15 @@ jobs:
       - uses: actions/checkout@v4
       - uses: actions/setup-node@v4
         with:
-          node-version: "20"
+          node-version: "22"
       - run: npm install
-      - run: npm run build
+      - run: npm run lint
+      - run: npm run typecheck
       - run: npm test
+      - run: npm run build
 """
-    return GeneratedFile(".github/workflows/ci.yml", text, "Runs the backend's and the front end's checks")
+    return GeneratedFile(".github/workflows/ci.yml", text, "Runs the backend's and the front end's lint, "
+                         "type checks, tests and build")
 
 
 TEMPLATE = register(ProjectTemplate(

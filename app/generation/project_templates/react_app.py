@@ -15,6 +15,7 @@ def render_frontend(spec: ProjectSpec, api_base: str | None = None) -> list[Gene
         build.index_html(spec),
         build.vite_config(spec, api_base),
         build.TSCONFIG,
+        build.ESLINT_CONFIG,
         build.VITE_ENV,
         build.INDEX_CSS,
         build.MAIN_TSX,

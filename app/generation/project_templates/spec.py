@@ -135,6 +135,10 @@ class EntitySpec(BaseModel):
             seen |= {field.snake, field.camel}
         return self
 
+    def refers_to_itself(self, field: FieldSpec) -> bool:
+        """Whether `field` is a relation to another record of this entity (a category's parent category)."""
+        return field.target == self.snake
+
     @property
     def class_name(self) -> str:  # Task, DueItem; BaseRecord for Base (see TAKEN_CLASS_NAMES)
         name = naming.pascal(self.name)
@@ -230,8 +234,9 @@ def _unique_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
 
 
 def _known_targets(entities: list[EntitySpec]) -> list[EntitySpec]:
-    """Every relation names an entity of the list, and relations form no cycle (each record's parent must be
-    created first, and the first migration creates the tables in that order)."""
+    """Every relation names an entity of the list; a relation to its own entity is optional (the first record has
+    no other to refer to); relations between entities form no cycle (each record's parent must be created first,
+    and the first migration creates the tables in that order)."""
     by_snake = {entity.snake: entity for entity in entities}
     for entity in entities:
         for field in entity.fields:
@@ -239,6 +244,10 @@ def _known_targets(entities: list[EntitySpec]) -> list[EntitySpec]:
                 choices = ", ".join([*FIELD_TYPES, *(e.name for e in entities)])
                 raise ValueError(f"field {field.name!r} of {entity.name!r} has type {field.type!r}: use one of "
                                  f"{choices} (another entity's name makes a relation to it)")
+            if entity.refers_to_itself(field) and field.required:
+                raise ValueError(f"field {field.name!r} of {entity.name!r} refers to another {entity.name} and is "
+                                 f"required, so the first {entity.name} could never be saved: make it optional "
+                                 f"({field.name}: {field.type}?)")
     ordered_entities(entities)  # raises on a cycle
     return entities
 
@@ -247,19 +256,22 @@ def ordered_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
     """The entities with each one after the entities it refers to, otherwise in the spec's order."""
     by_snake = {entity.snake: entity for entity in entities}
     done: list[EntitySpec] = []
-    visiting: list[str] = []
+    visiting: list[tuple[str, str]] = []  # (entity, the field followed out of it)
 
     def visit(entity: EntitySpec) -> None:
         if entity in done:
             return
-        if entity.snake in visiting:
-            path = " → ".join(by_snake[name].name for name in [*visiting[visiting.index(entity.snake):], entity.snake])
-            raise ValueError(f"relations must not form a cycle ({path}): each record's parent is created first")
-        visiting.append(entity.snake)
+        names = [name for name, _ in visiting]
+        if entity.snake in names:
+            path = " → ".join(f"{by_snake[name].name}.{field}" for name, field in visiting[names.index(entity.snake):])
+            raise ValueError(f"relations between entities must not form a cycle ({path} → {entity.name}): each "
+                             f"record's parent is created first; drop one of these fields, or refer to a record of "
+                             f"the same entity instead")
         for field in entity.fields:
-            if field.target in by_snake:
+            if field.target in by_snake and not entity.refers_to_itself(field):
+                visiting.append((entity.snake, field.name))
                 visit(by_snake[field.target])
-        visiting.pop()
+                visiting.pop()
         done.append(entity)
 
     for entity in entities:
@@ -276,6 +288,7 @@ def ancestors(entities: list[EntitySpec], entity: EntitySpec) -> list[EntitySpec
             if field.target and field.target not in found:
                 found.add(field.target)
                 todo.extend(e for e in entities if e.snake == field.target)
+    found.discard(entity.snake)  # a relation to its own entity: its records are the entity's own
     return [e for e in ordered_entities(entities) if e.snake in found]
 
 

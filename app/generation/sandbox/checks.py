@@ -1,7 +1,13 @@
-"""Running a project's own checks as the Tester and `codegen check` do: installs, then pytest or npm, isolated."""
+"""Running a project's own checks as the Tester and `codegen check` do: installs, then pytest or npm, isolated.
+
+A project that configures a linter (ruff in requirements.txt, a `lint` script in package.json) is linted as its CI
+would: the lint is one more case of the check, so "verified" means its CI would be green. Lint runs after the
+test report is read, so a linter's config (eslint.config.js is code) cannot change what the tests reported."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
@@ -22,6 +28,8 @@ REPORTS = ".codegen-reports"  # inside the project's private copy: the only plac
 # A package in requirements.txt may declare a pytest plugin (an entry point pytest would load by itself) that
 # rewrites how tests are reported: only plugins the project names explicitly (-p, conftest.py) may load.
 NO_PLUGIN_AUTOLOAD = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
+
+_RUFF = re.compile(r"^ruff\b", re.IGNORECASE | re.MULTILINE)  # a requirements.txt line naming ruff
 
 Log = Callable[[str, str], None]  # (status, message): "installing" / "running" steps as they start
 
@@ -148,8 +156,15 @@ def _python(site: _Site, check: Check, cache: DependencyCache, log: Log) -> Chec
     data = read_output(site.project, report)
     passed, failed, cases = junit_results(data, root)
     failed = failed if data else max(failed, 1)
-    return CheckResult(name, passed, failed, ok=run.ok and failed == 0 and passed > 0, output=run.output,
-                       duration_s=run.duration_s, cases=cases, reason=run.reason)
+    ok, output, duration = run.ok and failed == 0 and passed > 0, run.output, run.duration_s
+    if _RUFF.search(requirements):
+        log("running", f"ruff check in {root}")
+        lint = site.python(env_dir, ["-m", "ruff", "check", "--no-cache", "--output-format=concise", "."], root)
+        cases.append(_lint_case(root, "ruff check", lint))
+        passed, failed, ok = passed + lint.ok, failed + (not lint.ok), ok and lint.ok
+        output, duration = f"{output}\nruff check:\n{lint.output}", duration + lint.duration_s
+    return CheckResult(name, passed, failed, ok=ok, output=output, duration_s=duration, cases=cases,
+                       reason=run.reason)
 
 
 def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckResult:
@@ -176,9 +191,31 @@ def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckR
     data = read_output(site.project, report)
     passed, failed, cases = vitest_results(data, root, site.path(root))
     failed = failed if data else max(failed, 1)
-    return CheckResult(name, passed, failed, ok=test.ok and failed == 0 and passed > 0,
-                       output=build.output[-2000:] + "\n" + test.output,
-                       duration_s=build.duration_s + test.duration_s, cases=cases, reason=test.reason)
+    ok, output = test.ok and failed == 0 and passed > 0, build.output[-2000:] + "\n" + test.output
+    duration = build.duration_s + test.duration_s
+    if "lint" in _scripts(package_json):
+        log("running", f"npm run lint in {root}")
+        lint = site.npm(deps_dir, ["run", "lint"], root)
+        cases.append(_lint_case(root, "npm run lint", lint))
+        passed, failed, ok = passed + lint.ok, failed + (not lint.ok), ok and lint.ok
+        output, duration = f"{output}\nnpm run lint:\n{lint.output}", duration + lint.duration_s
+    return CheckResult(name, passed, failed, ok=ok, output=output, duration_s=duration, cases=cases,
+                       reason=test.reason)
+
+
+def _scripts(package_json: str) -> dict[str, object]:
+    try:
+        scripts = json.loads(package_json).get("scripts")
+    except (ValueError, AttributeError):
+        return {}
+    return scripts if isinstance(scripts, dict) else {}
+
+
+def _lint_case(root: str, command: str, run: RunResult) -> dict[str, str]:
+    """The lint as one case of the check's report, with its first findings when it fails."""
+    lines = [line for line in run.output.splitlines() if line.strip() and not line.startswith(">")]
+    return {"file": "" if root in (".", "") else root.strip("/"), "name": f"lint: {command}",
+            "outcome": "passed" if run.ok else "failed", "message": "" if run.ok else "\n".join(lines[:5])[:600]}
 
 
 def _slug(root: str) -> str:

@@ -81,6 +81,18 @@ class JobForm:
     field_types = FIELD_TYPES
     all_features = FEATURES
 
+    def relation_types(self, current: str = "") -> list[tuple[str, str]]:
+        """(value, label) of each relation a field may be: to any entity the form names, its own included, as the
+        API writes it (`project: Project`); a relation typed earlier stays offered even after its entity is gone."""
+        found: dict[str, str] = {}
+        for entity in self.entities:
+            name = entity.name.strip()
+            if name:
+                found.setdefault(name[:1].upper() + name[1:], name)
+        if current and current not in FIELD_TYPES and current not in found:
+            found[current] = current
+        return list(found.items())
+
     @classmethod
     def from_form(cls, form: Any) -> JobForm:
         """Read a posted form (a werkzeug MultiDict, or any mapping with `getlist`), in one pass over its inputs.

@@ -15,7 +15,8 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
     required = [f for f in entity.fields if f.required]
     optional = [f for f in entity.fields if not f.required]
     strings = [f for f in entity.fields if f.type == "str"]
-    links = relations(spec, entity)
+    links = [(field, target) for field, target in relations(spec, entity) if target != entity]
+    own_links = [field for field in entity.fields if entity.refers_to_itself(field)]
     parents = ancestors(spec.entities, entity)
     first = entity.fields[0]
     tests = [fill(_CRUD_TESTS, snake=entity.snake, plural=entity.plural_snake, label=entity.label,
@@ -33,6 +34,8 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
                           field_snake=field.snake, plural=entity.plural_label.lower(),
                           target_url=f"{prefix}/{target.plural_kebab}",
                           then_deletable="" if referred_elsewhere else _THEN_DELETABLE))
+    for field in own_links:
+        tests.append(fill(_OWN_RELATION_TESTS, field=field.snake, snake=entity.snake, label=entity.label))
     if required:
         tests.append(fill("""
             @pytest.mark.parametrize("field", $fields)
@@ -93,7 +96,7 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
         valid=_dict_literal(sample_body(entity, 0)), changed=_dict_literal(sample_body(entity, 1)))
     return GeneratedFile(f"tests/test_{entity.module}.py", "\n\n".join([head, *tests]),
                          f"Tests every {entity.label.lower()} route: round trip, pagination and its total, "
-                         "PATCH, 404, 422" + (", relations" if links else "")
+                         "PATCH, 404, 422" + (", relations" if links or own_links else "")
                          + (", 401, ownership" if auth else ""),
                          ("tests/conftest.py", f"app/routers/{entity.module}.py"))
 
@@ -307,6 +310,31 @@ def test_a_${target_snake}_still_referred_to_by_${field_snake}_cannot_be_deleted
     assert client.get(target_url).status_code == 200
     assert client.delete(f"{URL}/{created['id']}").status_code == 204
 $then_deletable"""
+
+_OWN_RELATION_TESTS = """
+def test_a_${snake}_refers_to_another_${snake}_by_${field}(client):
+    parent = create(client, VALID)
+    child = create(client, {**CHANGED, "$field": parent["id"]})
+
+    assert child["$field"] == parent["id"]
+    assert client.get(URL, params={"$field": parent["id"]}).json() == [child]
+    assert client.patch(f"{URL}/{child['id']}", json={"$field": None}).json()["$field"] is None
+    assert client.patch(f"{URL}/{child['id']}", json={"$field": parent["id"]}).status_code == 200
+    missing = client.post(URL, json={**VALID, "$field": 999})
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["msg"] == "$label 999 not found"
+
+
+def test_a_${snake}_still_referred_to_by_another_${snake}_cannot_be_deleted(client):
+    parent = create(client, VALID)
+    child = create(client, {**CHANGED, "$field": parent["id"]})
+
+    response = client.delete(f"{URL}/{parent['id']}")
+
+    assert response.status_code == 409
+    assert client.delete(f"{URL}/{child['id']}").status_code == 204
+    assert client.delete(f"{URL}/{parent['id']}").status_code == 204
+"""
 
 _THEN_DELETABLE = """    assert client.delete(target_url).status_code == 204
 """

@@ -1,4 +1,4 @@
-"""The generated project's packaging: requirements.txt, pytest.ini, .gitignore, the Docker image, CI."""
+"""The generated project's packaging: requirements.txt, pytest.ini, ruff.toml, .gitignore, the Docker image, CI."""
 
 from __future__ import annotations
 
@@ -21,9 +21,33 @@ def requirements(spec: ProjectSpec) -> GeneratedFile:
         lines.append("pyjwt>=2.10,<3")
     # Starlette's TestClient runs on httpx2 from Starlette 1.6 on (plain httpx still works there, deprecated).
     lines += ["", "# tests", "starlette>=1.6,<2", "httpx2>=2,<3", "pytest>=8.3,<10"]
+    # A minor release of ruff may turn new rules on: the range holds the rules this code was checked against.
+    lines += ["", "# lint (ruff.toml)", "ruff>=0.17.6,<0.18"]
     return GeneratedFile("requirements.txt", "\n".join(lines) + "\n",
-                         "Python dependencies with compatible version ranges, the test tools included")
+                         "Python dependencies with compatible version ranges, the test and lint tools included")
 
+
+RUFF_TOML = GeneratedFile("ruff.toml", """\
+# `ruff check .`, as CI runs it: pycodestyle, Pyflakes, isort, bugbear, pyupgrade, simplify and ruff's own rules.
+line-length = 120
+target-version = "py311"
+
+[lint]
+select = ["E", "F", "W", "I", "B", "UP", "SIM", "RUF"]
+ignore = ["E501"]  # how long a line is depends on the names of the entities and fields
+
+[lint.flake8-bugbear]
+# FastAPI reads a route's dependencies and parameters from calls in its defaults.
+extend-immutable-calls = ["fastapi.Depends", "fastapi.Query", "fastapi.Path", "fastapi.Body", "fastapi.Header"]
+
+[lint.isort]
+known-first-party = ["app"]
+
+[lint.per-file-ignores]
+# Pyflakes only (undefined and unused names) for tests: acceptance tests a model writes are frozen once written,
+# so a style finding there could never be fixed.
+"tests/**" = ["E", "W", "I", "B", "UP", "SIM", "RUF"]
+""", "ruff's rules for `ruff check .`")
 
 PYTEST_INI = verbatim("backend", "pytest.ini", "Lets a bare `pytest` at the project root find the tests and import "
                       "`app`")
@@ -61,6 +85,8 @@ def ci_workflow(working_directory: str = ".") -> GeneratedFile:
                   cache: pip
                   cache-dependency-path: $dependency_path
               - run: pip install -r requirements.txt
+              - run: ruff check .
               - run: pytest
         """, defaults=defaults, dependency_path=dependency_path)
-    return GeneratedFile(".github/workflows/ci.yml", content, "GitHub Actions: install the requirements, run pytest")
+    return GeneratedFile(".github/workflows/ci.yml", content, "GitHub Actions: install the requirements, lint with "
+                         "ruff, run pytest")

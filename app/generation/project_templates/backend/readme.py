@@ -67,7 +67,9 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
         "## API\n\n" + routes_table(spec, api_prefix)
         + ("\n\nEvery entity route needs an `Authorization: Bearer <token>` header and answers 401 without one. "
            "A record belongs to the user who created it: other users get 404 for it and do not see it in lists; "
-           "an admin (an address in `ADMIN_EMAILS`) sees and changes every record." if auth else "")
+           "an admin (an address in `ADMIN_EMAILS`) sees and changes every record. Sign-in is throttled: after 5 "
+           "failed attempts for one e-mail from one address, the API answers 429 (with `Retry-After`) for 15 "
+           "minutes, and an unknown e-mail costs the same password work as a known one." if auth else "")
         + ("\n\nA field whose type is another entity holds the id of one of its records: the API answers 422 "
            "naming the field when that record does not exist, and 409 when a record still referred to is deleted."
            if any(f.target for e in spec.entities for f in e.fields) else ""),
@@ -126,10 +128,11 @@ alembic upgrade head
 ## Test it
 
 ```bash
+ruff check .    # lint (ruff.toml)
 pytest
 ```
 
-Every test runs against its own temporary SQLite database.
+Every test runs against its own temporary SQLite database. CI runs both.
 """
 
 _README_SIGN_IN = """
@@ -178,5 +181,6 @@ app/migrate.py        runs the Alembic migrations of app/migrations/ (alembic.in
 app/schemas.py        Pydantic request and response bodies
 app/routers/          one module of routes per resource
 tests/                pytest suite, each test on its own temporary database
+ruff.toml             the lint rules of `ruff check .`
 ```
 """

@@ -96,15 +96,17 @@ from sqlalchemy.orm import sessionmaker
 
 $security_import
 from app.database import get_session
+$throttle_import
 from app.main import app
 from app.models import create_tables
 """
 
-_CONFTEST = (_CONFTEST_HEAD.replace("$security_import\n", "") + "\n"
+_CONFTEST = (_CONFTEST_HEAD.replace("$security_import\n", "").replace("$throttle_import\n", "") + "\n"
              + _CLIENT_FIXTURE.replace("$name", "client").replace(" $who,", ""))
 
 _CONFTEST_AUTH = _CONFTEST_HEAD.replace("import pytest", "import dataclasses\n\nimport pytest").replace(
-    "$security_import", "from app import config, security\nfrom app.login_throttle import login_throttle") + """
+    "$security_import", "from app import config, security").replace(
+    "$throttle_import", "from app.login_throttle import login_throttle") + """
 CREDENTIALS = {"email": "ada@example.com", "password": "correct horse battery staple"}
 ADMIN_EMAIL = "admin@example.com"
 
@@ -165,8 +167,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app import config, security
-from app.login_throttle import MAX_FAILURES, WINDOW_SECONDS, login_throttle
 from app.config import settings
+from app.login_throttle import MAX_FAILURES, WINDOW_SECONDS, login_throttle
 from app.main import app
 from app.security import hash_password, verify_password
 

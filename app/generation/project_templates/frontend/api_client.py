@@ -23,9 +23,16 @@ def http_ts(auth: bool) -> GeneratedFile:
           }
         }
 
+        /** One page of a list, and how many records the whole list holds (the API's X-Total-Count). */
+        export interface Page<T> {
+          rows: T[];
+          total: number;
+        }
+
         /** What every resource offers, whether it lives on a server or in this browser. */
         export interface Collection<T extends { id: number }, I> {
           list(limit: number, offset: number): Promise<T[]>;
+          page(limit: number, offset: number): Promise<Page<T>>;
           get(id: number): Promise<T>;
           create(input: I): Promise<T>;
           update(id: number, input: I): Promise<T>;
@@ -38,6 +45,20 @@ def http_ts(auth: bool) -> GeneratedFile:
         }
 
         export async function request<R>(baseUrl: string, path: string, options: RequestOptions = {}): Promise<R> {
+          const response = await send(baseUrl, path, options);
+          if (response.status === 204) return undefined as R;
+          return (await response.json()) as R;
+        }
+
+        /** A list's page, with its total from X-Total-Count (what it holds so far when a server does not say). */
+        export async function requestPage<T>(baseUrl: string, path: string, offset: number): Promise<Page<T>> {
+          const response = await send(baseUrl, path);
+          const rows = (await response.json()) as T[];
+          const total = Number(response.headers.get("X-Total-Count") ?? Number.NaN);
+          return { rows, total: Number.isSafeInteger(total) ? total : offset + rows.length };
+        }
+
+        async function send(baseUrl: string, path: string, options: RequestOptions = {}): Promise<Response> {
           const headers: Record<string, string> = { Accept: "application/json" };
           if (options.body !== undefined) headers["Content-Type"] = "application/json";
         [[send_token]]  const response = await fetch(baseUrl + path, {
@@ -46,8 +67,7 @@ def http_ts(auth: bool) -> GeneratedFile:
             body: options.body === undefined ? undefined : JSON.stringify(options.body),
           });
         [[refused_token]]  if (!response.ok) throw new ApiError(response.status, await failureMessage(response));
-          if (response.status === 204) return undefined as R;
-          return (await response.json()) as R;
+          return response;
         }
 
         async function failureMessage(response: Response): Promise<string> {
@@ -73,6 +93,7 @@ def http_ts(auth: bool) -> GeneratedFile:
         export function httpCollection<T extends { id: number }, I>(baseUrl: string, path: string): Collection<T, I> {
           return {
             list: (limit, offset) => request<T[]>(baseUrl, `${path}?limit=${limit}&offset=${offset}`),
+            page: (limit, offset) => requestPage<T>(baseUrl, `${path}?limit=${limit}&offset=${offset}`, offset),
             get: (id) => request<T>(baseUrl, `${path}/${id}`),
             create: (input) => request<T>(baseUrl, path, { method: "POST", body: input }),
             update: (id, input) => request<T>(baseUrl, `${path}/${id}`, { method: "PUT", body: input }),
@@ -124,6 +145,10 @@ def local_ts(spec: ProjectSpec) -> GeneratedFile:
           return {
             async list(limit, offset) {
               return load<T>(key).rows.slice(offset, offset + limit);
+            },
+            async page(limit, offset) {
+              const rows = load<T>(key).rows;
+              return { rows: rows.slice(offset, offset + limit), total: rows.length };
             },
             async get(id) {
               const table = load<T>(key);
@@ -192,6 +217,7 @@ def entity_api(entity: EntitySpec) -> GeneratedFile:
     content = fill("""
         /** [[label]] records and their API: list, get, create, update and delete. */
         import { collection } from "./client";
+        import { type Page } from "./http";
 
         /** The fields a client sends to create or replace [[a_label]]. */
         export interface [[input]] {
@@ -206,6 +232,11 @@ def entity_api(entity: EntitySpec) -> GeneratedFile:
 
         export function [[list]](limit = 50, offset = 0): Promise<[[type]][]> {
           return store.list(limit, offset);
+        }
+
+        /** One page of [[plural]] and how many there are in all. */
+        export function [[paged]](limit = 20, offset = 0): Promise<Page<[[type]]>> {
+          return store.page(limit, offset);
         }
 
         export function [[get]](id: number): Promise<[[type]]> {
@@ -225,6 +256,7 @@ def entity_api(entity: EntitySpec) -> GeneratedFile:
         }
         """, label=entity.label, a_label=article(entity.label), A_label="A" + article(entity.label)[1:],
         input=n.input, type=n.type, fields=fields, path=ts_string(entity.plural_kebab),
-        list=n.list, get=n.get, create=n.create, update=n.update, delete=n.delete)
+        list=n.list, paged=n.paged, plural=entity.plural_label.lower(), get=n.get, create=n.create,
+        update=n.update, delete=n.delete)
     return GeneratedFile(n.api_path, content, f"{n.type} and {n.input} types and the typed CRUD calls for "
-                         f"/{entity.plural_kebab}", ("src/api/client.ts",))
+                         f"/{entity.plural_kebab}", ("src/api/client.ts", "src/api/http.ts"))

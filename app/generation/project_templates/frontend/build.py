@@ -9,22 +9,28 @@ from ..spec import ProjectSpec
 from ..verbatim import verbatim
 from .typescript import fill, ts_string
 
-# Caret ranges checked with npm install, build and test on Node 20.19: jsdom 30+, Vitest 5 and jest-dom 7 need Node 22.
+# Caret ranges checked with npm install, build, lint and test on Node 20.19: jsdom 30+, Vitest 5 and jest-dom 7 need
+# Node 22.
 DEPENDENCIES = {"react": "^19.2.0", "react-dom": "^19.2.0"}
 DEV_DEPENDENCIES = {
+    "@eslint/js": "^10.0.0",
     "@tailwindcss/vite": "^4.1.0",
     "@testing-library/dom": "^10.4.0",
     "@testing-library/react": "^16.3.0",
     "@types/react": "^19.2.0",
     "@types/react-dom": "^19.2.0",
     "@vitejs/plugin-react": "^6.0.0",
+    "eslint": "^10.0.0",
+    "eslint-plugin-react-hooks": "^7.1.0",
+    "globals": "^17.0.0",
     "jsdom": "^29.0.0",
     "tailwindcss": "^4.1.0",
     "typescript": "^5.9.0",
+    "typescript-eslint": "^8.56.0",
     "vite": "^8.0.0",
     "vitest": "^4.1.0",
 }
-NODE_ENGINES = "^20.19.0 || >=22.12.0"
+NODE_ENGINES = "^20.19.0 || ^22.13.0 || >=24"  # ESLint 10's (Vite 8 takes ^20.19.0 || >=22.12.0)
 
 
 def api_prefix(api_base: str) -> str:
@@ -50,12 +56,13 @@ def package_json(spec: ProjectSpec) -> GeneratedFile:
         "type": "module",
         "engines": {"node": NODE_ENGINES},
         "scripts": {"dev": "vite", "build": "tsc --noEmit && vite build", "preview": "vite preview",
-                    "test": "vitest run"},
+                    "test": "vitest run", "lint": "eslint . --max-warnings=0", "typecheck": "tsc --noEmit"},
         "dependencies": DEPENDENCIES,
         "devDependencies": DEV_DEPENDENCIES,
     }
     return GeneratedFile("package.json", json.dumps(package, indent=2) + "\n",
-                         "npm manifest: React, Vite, Tailwind CSS and Vitest versions, and the dev/build/test scripts")
+                         "npm manifest: React, Vite, Tailwind CSS, Vitest and ESLint versions, and the "
+                         "dev/build/test/lint scripts")
 
 
 def index_html(spec: ProjectSpec) -> GeneratedFile:
@@ -119,5 +126,8 @@ INDEX_CSS = verbatim("frontend", "src/index.css", "Tailwind CSS 4 entry point")
 
 MAIN_TSX = verbatim("frontend", "src/main.tsx", "Mounts <App> into index.html's #root",
                     ("src/App.tsx", "src/index.css"))
+
+ESLINT_CONFIG = verbatim("frontend", "eslint.config.js", "ESLint flat config: recommended JavaScript, "
+                         "typescript-eslint and React Hooks rules for `npm run lint`")
 
 GITIGNORE = verbatim("frontend", ".gitignore", "Keeps dependencies, build output and local env files out of git")

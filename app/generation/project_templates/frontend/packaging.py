@@ -52,7 +52,7 @@ DOCKERIGNORE = verbatim("frontend", ".dockerignore", "Keeps dependencies, build 
 
 
 def ci_workflow(working_directory: str = ".") -> GeneratedFile:
-    """A GitHub Actions job that installs, builds and tests the front end in `working_directory`."""
+    """A GitHub Actions job that installs, lints, type-checks, tests and builds the front end in `working_directory`."""
     defaults = "" if working_directory == "." else (
         f"    defaults:\n      run:\n        working-directory: {working_directory}\n")
     content = fill("""
@@ -71,7 +71,10 @@ def ci_workflow(working_directory: str = ".") -> GeneratedFile:
                 with:
                   node-version: 22
               - run: npm install --no-audit --no-fund
-              - run: npm run build
+              - run: npm run lint
+              - run: npm run typecheck
               - run: npm test
+              - run: npm run build
         """, defaults=defaults)
-    return GeneratedFile(".github/workflows/ci.yml", content, "GitHub Actions: npm install, build (type check), test")
+    return GeneratedFile(".github/workflows/ci.yml", content, "GitHub Actions: npm install, lint, type check, test, "
+                         "build")

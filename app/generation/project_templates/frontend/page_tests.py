@@ -27,15 +27,23 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
     n, remote, auth = ts_names(entity), api_base is not None, spec.has("auth")
     fields = entity.fields
     parents = ancestors(spec.entities, entity)
+    targets = {e.snake: e for e in spec.entities}
+
+    own = [f for f in fields if entity.refers_to_itself(f)]  # left empty: the first record has none to refer to
+
+    def shown(f: FieldSpec, variant: int) -> str:  # a table cell: a relation shows its record's name
+        if f in own:
+            return _EMPTY_CHOICE
+        return _choice_label(targets[f.target], variant) if f.target else sample(f, variant)[1]
 
     def form(variant: int) -> str:  # what a person types, by label
-        return ts_object({f.label: sample(f, variant)[0] for f in fields}, quote_keys=True)
+        return ts_object({f.label: "" if f in own else sample(f, variant)[0] for f in fields}, quote_keys=True)
 
     def stored(variant: int) -> str:  # what the API keeps, by JSON key
-        return ts_object({f.snake: sample(f, variant)[2] for f in fields})
+        return ts_object({f.snake: None if f in own else sample(f, variant)[2] for f in fields})
 
     required_form = {f.label: sample(f, 0)[0] for f in fields if f.required}
-    required_row = ts_value(["1", *(sample(f, 0)[1] if f.required else _empty_value(f)[0] for f in fields)])
+    required_row = ts_value(["1", *(shown(f, 0) if f.required else _empty_value(f)[0] for f in fields)])
     required_stored = {f.snake: sample(f, 0)[2] if f.required else _empty_value(f)[1] for f in fields}
     missing = [f for f in fields if f.required and f.type != "bool"]
     whole = next((f for f in fields if f.type == "int"), None)
@@ -97,6 +105,22 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
         list=n.list, get=n.get, post=call("POST", "", "FIRST"), put=call("PUT", "/1", "SECOND"),
         edit=ts_string(f"Edit {entity.label} 1"), delete=ts_string(f"Delete {entity.label} 1"), empty=empty_text,
         deleted=ts_string(f"{entity.label} deleted"), delete_call=call("DELETE", "/1", "undefined")))
+    for f in own:
+        tests.append(fill("""
+              it("offers the saved [[plural]] as the [[field]] of another", async () => {
+                await [[create]](FIRST);
+                render(<[[page]] />);
+                await waitFor(() => expect(choiceTexts([[label]])).toEqual([[choices]]));
+                fillForm({ ...SECOND_FORM, [[label]]: "1" });
+                fireEvent.click([[create_button]]);
+                await waitFor(() => expect(tableRows()).toHaveLength(2));
+                expect(tableRows()[1][[index]]).toBe([[first_name]]);
+                expect((await [[get]](2)).[[key]]).toBe(1);
+              });
+            """, plural=entity.plural_label.lower(), field=f.label.lower(), create=n.create, page=n.page,
+            label=ts_string(f.label), choices=ts_value([_EMPTY_CHOICE, _choice_label(entity, 0)]),
+            create_button=create_button, index=f"[{fields.index(f) + 1}]", get=n.get, key=f.snake,
+            first_name=ts_string(_choice_label(entity, 0))))
     if not all(f.required for f in fields):
         tests.append(fill("""
               it("saves optional fields left empty as null", async () => {
@@ -114,8 +138,10 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
             await [[create]](SECOND);
             render(<[[page]] />);
             await waitFor(() => expect(tableRows()).toEqual([["1", ...FIRST_ROW], ["2", ...SECOND_ROW]]));
+            expect(screen.getByText([[count]])).toBeTruthy();
           });
-        """, plural=entity.plural_label.lower(), create=n.create, page=n.page))
+        """, plural=entity.plural_label.lower(), create=n.create, page=n.page,
+        count=ts_string(f"2 {entity.plural_label.lower()}")))
 
     imports = ['import { fireEvent, render, screen, waitFor } from "@testing-library/react";',
                f'import {{ {"beforeEach, " if remote or parents else ""}describe, expect, it }} from "vitest";']
@@ -149,11 +175,10 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
 
             """, seed=seed)
     # A relation's select offers the records it may point to, each by its first text (pages.py).
-    targets = {e.snake: e for e in spec.entities}
     choices_loaded = "".join(
         f"  await waitFor(() => expect(choiceTexts({ts_string(f.label)})).toEqual("
         f"{ts_value([_EMPTY_CHOICE, *(_choice_label(targets[f.target], v) for v in (0, 1))])}));\n"
-        for f in fields if f.target)
+        for f in fields if f.target and f not in own)
     content = fill("""
         /** [[page]] against [[source]]: its form controls, validation, create, edit, delete and listing. */
         [[imports]]
@@ -175,10 +200,10 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
         """, page=n.page, source="a stubbed REST API" if remote else "the localStorage store",
         imports="\n".join(imports), input=n.input, first=stored(0), second=stored(1), first_form=form(0),
         second_form=form(1),
-        first_row=ts_value([sample(f, 0)[1] for f in fields]),
-        second_row=ts_value([sample(f, 1)[1] for f in fields]),
+        first_row=ts_value([shown(f, 0) for f in fields]),
+        second_row=ts_value([shown(f, 1) for f in fields]),
         setup=setup, empty=empty_text, choices_loaded=choices_loaded,
-        choice_texts=_CHOICE_TEXTS if choices_loaded else "",
+        choice_texts=_CHOICE_TEXTS if choices_loaded or own else "",
         tests="\n".join(textwrap.indent(test, "  ") for test in tests))
     depends = [n.api_path, *(ts_names(p).api_path for p in parents), "src/test/helpers.ts", n.page_path]
     if remote:

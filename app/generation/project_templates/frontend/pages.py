@@ -19,7 +19,7 @@ FIELD_INPUT_TSX = verbatim("frontend", "src/components/FieldInput.tsx", "Labelle
                            "by type, with required mark and error message", ("src/forms.ts",))
 
 RESOURCE_PAGE_TSX = verbatim("frontend", "src/components/ResourcePage.tsx", "Generic list/create/edit/delete page with "
-                             "paging, validation and status messages",
+                             "paging and a total, related records by name, validation and status messages",
                              ("src/api/http.ts", "src/forms.ts", "src/components/FieldInput.tsx"))
 
 
@@ -130,7 +130,8 @@ def entity_page(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
                       f"required: {json.dumps(f.required)}"
                       + (f", choices: {_choices(targets[f.target])}" if f.target else "") + " },\n"
                       for f in entity.fields)
-    api_import = ts_import([n.create, n.delete, n.list, f"type {n.type}", f"type {n.input}", n.update],
+    own = [n.list] if any(entity.refers_to_itself(f) for f in entity.fields) else []  # its own records as choices
+    api_import = ts_import([n.create, n.delete, *own, n.paged, f"type {n.type}", f"type {n.input}", n.update],
                            f"../api/{n.module}")
     linked = sorted({targets[f.target].snake: targets[f.target] for f in entity.fields if f.target}.values(),
                     key=lambda target: ts_names(target).module)
@@ -146,7 +147,7 @@ def entity_page(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
         const FIELDS: FieldConfig[] = [
         [[configs]]];
 
-        const API = { list: [[list]], create: [[create]], update: [[update]], remove: [[delete]] };
+        const API = { page: [[paged]], create: [[create]], update: [[update]], remove: [[delete]] };
 
         function toInput(values: FormValues): [[input]] {
           return {
@@ -170,7 +171,7 @@ def entity_page(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
             />
           );
         }
-        """, plural=entity.plural_label, label=entity.label, create=n.create, delete=n.delete, list=n.list,
+        """, plural=entity.plural_label, label=entity.label, create=n.create, delete=n.delete, paged=n.paged,
         type=n.type, input=n.input, update=n.update, api_import=api_import, form_import=form_import, configs=configs,
         to_input="".join(to_input), to_values="".join(to_values), page=n.page,
         label_literal=ts_string(entity.label), plural_literal=ts_string(entity.plural_label))

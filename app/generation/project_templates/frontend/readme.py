@@ -52,15 +52,19 @@ def readme(spec: ProjectSpec) -> GeneratedFile:
 _README_RUN = """
     ## Run it
 
-    Node.js 20.19+ or 22.12+:
+    Node.js 20.19+, 22.13+ or 24+:
 
     ```bash
     npm install
-    npm run dev       # http://localhost:5173
-    npm test          # Vitest, once
-    npm run build     # type check (tsc), then the production build in dist/
-    npm run preview   # serve dist/
+    npm run dev         # http://localhost:5173
+    npm test            # Vitest, once
+    npm run lint        # ESLint (eslint.config.js); a warning fails it too
+    npm run typecheck   # tsc, no output
+    npm run build       # type check, then the production build in dist/
+    npm run preview     # serve dist/
     ```
+
+    CI runs lint, type check, tests and build; so does Codegen Studio before it calls the project verified.
     """
 
 _README_DATA = """

@@ -106,7 +106,10 @@ def fake_api_ts(auth: bool) -> GeneratedFile:
               if (method === "GET") {
                 const params = new URLSearchParams(query);
                 const offset = Number(params.get("offset") ?? 0);
-                return json(200, table.rows.slice(offset, offset + Number(params.get("limit") ?? 50)));
+                const page = table.rows.slice(offset, offset + Number(params.get("limit") ?? 50));
+                const response = json(200, page);
+                response.headers.set("X-Total-Count", String(table.rows.length));
+                return response;
               }
               if (method !== "POST") return json(405, { detail: "Method Not Allowed" });
               const row = { ...(body as object), id: table.nextId } as Row;

@@ -55,6 +55,7 @@ class TsNames:
     page: str  # TaskPage
     module: str  # tasks: src/api/tasks.ts
     list: str  # listTasks
+    paged: str  # pageOfTasks: a page and the total
     get: str
     create: str
     update: str
@@ -72,8 +73,8 @@ class TsNames:
 def ts_names(entity: EntitySpec) -> TsNames:
     base = entity.class_name  # "Record" added already to a name the generated code takes (spec.TAKEN_CLASS_NAMES)
     return TsNames(type=base, input=f"{base}Input", page=f"{base}Page", module=entity.plural_camel,
-                   list=f"list{naming.plural(base)}", get=f"get{base}", create=f"create{base}",
-                   update=f"update{base}", delete=f"delete{base}")
+                   list=f"list{naming.plural(base)}", paged=f"pageOf{naming.plural(base)}", get=f"get{base}",
+                   create=f"create{base}", update=f"update{base}", delete=f"delete{base}")
 
 
 def article(label: str) -> str:

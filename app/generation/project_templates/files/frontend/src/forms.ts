@@ -54,10 +54,11 @@ export function validate(fields: FieldConfig[], values: FormValues): FormErrors 
   return errors;
 }
 
-/** A form value as a table cell shows it. */
-export function display(field: FieldConfig, value: string | boolean): string {
+/** A form value as a table cell shows it; a relation by the name of its record (`#id` when not among `choices`). */
+export function display(field: FieldConfig, value: string | boolean, choices: Choice[] = []): string {
   if (typeof value === "boolean") return value ? "Yes" : "No";
   if (value === "") return "\u2014";
+  if (field.kind === "ref") return choices.find((choice) => String(choice.value) === value)?.label ?? `#${value}`;
   return field.kind === "datetime" ? value.replace("T", " ") : value;
 }
 

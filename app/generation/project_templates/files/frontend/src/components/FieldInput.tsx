@@ -1,5 +1,5 @@
 /** One labelled form control, chosen by the field's type, with its validation message. */
-import { useEffect, useId, useState } from "react";
+import { useId } from "react";
 import { type Choice, type FieldConfig, type FieldKind, MAX_TEXT_LENGTH } from "../forms";
 
 /** The <input type> of each field kind; "text" is a <textarea>, "bool" a checkbox and "ref" a <select>. */
@@ -16,12 +16,13 @@ const LABEL = "block text-sm font-medium text-slate-700";
 
 interface FieldInputProps {
   field: FieldConfig;
+  choices?: Choice[]; // for a relation: the records it may point to, loaded by the page
   value: string | boolean;
   error?: string;
   onChange: (value: string | boolean) => void;
 }
 
-export function FieldInput({ field, value, error, onChange }: FieldInputProps) {
+export function FieldInput({ field, choices = [], value, error, onChange }: FieldInputProps) {
   const id = useId();
   const errorId = `${id}-error`;
   const kind = field.kind;
@@ -67,6 +68,7 @@ export function FieldInput({ field, value, error, onChange }: FieldInputProps) {
         <ChoiceSelect
           id={id}
           field={field}
+          choices={choices}
           value={text}
           onChange={onChange}
           className={className}
@@ -103,29 +105,15 @@ export function FieldInput({ field, value, error, onChange }: FieldInputProps) {
 interface ChoiceSelectProps {
   id: string;
   field: FieldConfig;
+  choices: Choice[];
   value: string;
   onChange: (value: string) => void;
   className: string;
   described: { "aria-invalid"?: boolean; "aria-describedby"?: string };
 }
 
-/** A relation's control: the records it may point to, loaded when the form opens. */
-function ChoiceSelect({ id, field, value, onChange, className, described }: ChoiceSelectProps) {
-  const [choices, setChoices] = useState<Choice[]>([]);
-  useEffect(() => {
-    let current = true;
-    field
-      .choices?.()
-      .then((loaded) => {
-        if (current) setChoices(loaded);
-      })
-      .catch(() => {
-        // The list could not be read: the select stays empty, and saving says what is missing.
-      });
-    return () => {
-      current = false;
-    };
-  }, [field]);
+/** A relation's control: the records it may point to. */
+function ChoiceSelect({ id, field, choices, value, onChange, className, described }: ChoiceSelectProps) {
   return (
     <select
       id={id}

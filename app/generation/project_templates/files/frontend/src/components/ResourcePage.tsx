@@ -1,13 +1,21 @@
 /** The page of one entity: a paged table of its rows with edit and delete, and a form to create or edit one. */
 import { type FormEvent, useCallback, useEffect, useId, useState } from "react";
-import { errorText } from "../api/http";
-import { display, emptyValues, type FieldConfig, type FormErrors, type FormValues, validate } from "../forms";
+import { errorText, type Page } from "../api/http";
+import {
+  type Choice,
+  display,
+  emptyValues,
+  type FieldConfig,
+  type FormErrors,
+  type FormValues,
+  validate,
+} from "../forms";
 import { FieldInput } from "./FieldInput";
 
 const PAGE_SIZE = 20;
 
 export interface ResourceApi<T, I> {
-  list(limit: number, offset: number): Promise<T[]>;
+  page(limit: number, offset: number): Promise<Page<T>>;
   create(input: I): Promise<T>;
   update(id: number, input: I): Promise<T>;
   remove(id: number): Promise<void>;
@@ -16,11 +24,13 @@ export interface ResourceApi<T, I> {
 interface ResourcePageProps<T extends { id: number }, I> {
   singular: string;
   plural: string;
-  fields: FieldConfig[];
+  fields: FieldConfig[]; // module-level constants too, for the same reason as `api`
   api: ResourceApi<T, I>; // keep it a module-level constant: a new object on every render reloads the list
   toInput: (values: FormValues) => I;
   toValues: (row: T) => FormValues;
 }
+
+type Choices = Record<string, Choice[]>; // field name -> the records a relation may point to
 
 const BUTTON =
   "rounded-md px-3 py-1.5 text-sm font-medium focus:outline-none focus:ring-2 focus:ring-indigo-500/60";
@@ -28,13 +38,25 @@ const PRIMARY = `${BUTTON} bg-indigo-600 text-white hover:bg-indigo-700 disabled
 const SECONDARY = `${BUTTON} border border-slate-300 bg-white text-slate-700 hover:bg-slate-50 disabled:opacity-50`;
 const CELL = "px-3 py-2";
 
+/** Each relation's choices; one that cannot be read offers none (saving then says what is missing). */
+async function loadChoices(fields: FieldConfig[]): Promise<Choices> {
+  const loaded = await Promise.all(
+    fields.map(async (field): Promise<[string, Choice[]]> => {
+      if (!field.choices) return [field.name, []];
+      return [field.name, await field.choices().catch(() => [])];
+    }),
+  );
+  return Object.fromEntries(loaded);
+}
+
 export function ResourcePage<T extends { id: number }, I>(props: ResourcePageProps<T, I>) {
   const { singular, plural, fields, api, toInput, toValues } = props;
   const headingId = useId();
   const formHeadingId = useId();
   const [rows, setRows] = useState<T[]>([]);
+  const [total, setTotal] = useState(0);
   const [offset, setOffset] = useState(0);
-  const [hasMore, setHasMore] = useState(false);
+  const [choices, setChoices] = useState<Choices>({});
   const [loading, setLoading] = useState(true);
   const [editing, setEditing] = useState<T | null>(null);
   const [values, setValues] = useState<FormValues>(() => emptyValues(fields));
@@ -43,28 +65,57 @@ export function ResourcePage<T extends { id: number }, I>(props: ResourcePagePro
   const [notice, setNotice] = useState("");
   const [failure, setFailure] = useState("");
 
-  const load = useCallback(
+  // The page from `from` on with the API's total, and the records each relation may point to: a name for every
+  // id the table shows, and the form's choices, fresh after each change (a new record may be a parent).
+  const fetchView = useCallback(
     async (from: number) => {
-      setLoading(true);
-      try {
-        // One row more than a page tells whether there is a next page.
-        const page = await api.list(PAGE_SIZE + 1, from);
-        setRows(page.slice(0, PAGE_SIZE));
-        setHasMore(page.length > PAGE_SIZE);
-        setOffset(from);
-        setFailure("");
-      } catch (error) {
-        setFailure(errorText(error));
-      } finally {
-        setLoading(false);
-      }
+      const [page, loaded] = await Promise.all([api.page(PAGE_SIZE, from), loadChoices(fields)]);
+      return { from, page, loaded };
     },
-    [api],
+    [api, fields],
   );
 
+  const showView = useCallback(({ from, page, loaded }: Awaited<ReturnType<typeof fetchView>>) => {
+    setRows(page.rows);
+    setTotal(page.total);
+    setOffset(from);
+    setChoices(loaded);
+    setFailure("");
+  }, []);
+
+  const showFailure = useCallback((error: unknown) => setFailure(errorText(error)), []);
+
   useEffect(() => {
-    void load(0);
-  }, [load]);
+    let current = true; // a page left before its first answer came ignores that answer
+    void fetchView(0)
+      .then(
+        (view) => {
+          if (current) showView(view);
+        },
+        (error: unknown) => {
+          if (current) showFailure(error);
+        },
+      )
+      .finally(() => {
+        if (current) setLoading(false);
+      });
+    return () => {
+      current = false;
+    };
+  }, [fetchView, showView, showFailure]);
+
+  const hasMore = offset + rows.length < total;
+
+  async function load(from: number): Promise<void> {
+    setLoading(true);
+    try {
+      showView(await fetchView(from));
+    } catch (error) {
+      showFailure(error);
+    } finally {
+      setLoading(false);
+    }
+  }
 
   function resetForm() {
     setEditing(null);
@@ -112,9 +163,16 @@ export function ResourcePage<T extends { id: number }, I>(props: ResourcePagePro
 
   return (
     <section aria-labelledby={headingId} className="space-y-4">
-      <h1 id={headingId} className="text-2xl font-semibold tracking-tight">
-        {plural}
-      </h1>
+      <div className="flex items-baseline justify-between gap-4">
+        <h1 id={headingId} className="text-2xl font-semibold tracking-tight">
+          {plural}
+        </h1>
+        {total > 0 && (
+          <p className="text-sm text-slate-500">
+            {total} {(total === 1 ? singular : plural).toLowerCase()}
+          </p>
+        )}
+      </div>
       <p role="status" className="min-h-5 text-sm text-emerald-700">
         {notice}
       </p>
@@ -155,7 +213,7 @@ export function ResourcePage<T extends { id: number }, I>(props: ResourcePagePro
                       <td className="px-3 py-2 text-slate-500">{row.id}</td>
                       {fields.map((field) => (
                         <td key={field.name} className={field.kind === "text" ? `${CELL} max-w-xs truncate` : CELL}>
-                          {display(field, shown[field.name])}
+                          {display(field, shown[field.name], choices[field.name])}
                         </td>
                       ))}
                       <td className="space-x-2 whitespace-nowrap px-3 py-2 text-right">
@@ -196,7 +254,7 @@ export function ResourcePage<T extends { id: number }, I>(props: ResourcePagePro
                 Previous
               </button>
               <span className="text-slate-500">
-                {offset + 1} to {offset + rows.length}
+                {offset + 1} to {offset + rows.length} of {total}
               </span>
               <button
                 type="button"
@@ -222,6 +280,7 @@ export function ResourcePage<T extends { id: number }, I>(props: ResourcePagePro
             <FieldInput
               key={field.name}
               field={field}
+              choices={choices[field.name]}
               value={values[field.name]}
               error={errors[field.name]}
               onChange={(value) => setValues((current) => ({ ...current, [field.name]: value }))}
