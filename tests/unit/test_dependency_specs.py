@@ -1,10 +1,12 @@
-"""Installs take packages by name and version only: no pip options, URLs or npm git/file specs."""
+"""Installs take packages by name and version only: no pip options, URLs or npm git/file specs, no lock file
+that fetches from anywhere but the registry; a lock file is used only while it matches package.json."""
 
 import json
 
 import pytest
 
-from app.generation.sandbox.specs import package_json_problem, requirements_problem
+from app.generation.sandbox.lockfiles import package_lock_matches
+from app.generation.sandbox.specs import package_json_problem, package_lock_problem, requirements_problem
 
 
 def test_plain_requirements_pass():
@@ -27,3 +29,27 @@ def test_package_json_ranges_pass_and_other_specs_are_refused():
     assert package_json_problem(json.dumps(ok)) is None
     for spec in ("git+https://github.com/x/y.git", "file:../evil", "https://x/y.tgz", "github:x/y", "npm:evil@1"):
         assert "not a registry version range" in package_json_problem(json.dumps({"dependencies": {"a": spec}}))
+
+
+def lock(**packages):
+    return json.dumps({"lockfileVersion": 3, "packages": {"": {"dependencies": {"react": "^19.2.0"}}, **packages}})
+
+
+def test_a_lock_file_from_the_registry_passes_and_one_that_leads_elsewhere_is_refused():
+    react = {"version": "19.2.0", "resolved": "https://registry.npmjs.org/react/-/react-19.2.0.tgz"}
+    assert package_lock_problem(lock(**{"node_modules/react": react})) is None
+    mirror = {**react, "resolved": "https://npm.example.com/react/-/react-19.2.0.tgz"}
+    assert package_lock_problem(lock(**{"node_modules/react": mirror}), ["https://npm.example.com"]) is None
+    for entry in ({**react, "resolved": "http://127.0.0.1:5432/x.tgz"}, {**react, "resolved": "file:../evil"},
+                  {**react, "resolved": "https://registry.npmjs.org.evil.com/x.tgz"}, {"link": True}):
+        assert "is not from the registry" in package_lock_problem(lock(**{"node_modules/react": entry}))
+    assert "no packages" in package_lock_problem(json.dumps({"lockfileVersion": 1, "dependencies": {}}))
+
+
+def test_a_lock_file_matches_package_json_only_with_the_same_root_dependencies():
+    package = {"name": "app", "dependencies": {"react": "^19.2.0"}, "devDependencies": {}}
+    assert package_lock_matches(json.dumps(package), lock())
+    changed = {**package, "devDependencies": {"vite": "^8.0.0"}}
+    assert not package_lock_matches(json.dumps(changed), lock())
+    assert not package_lock_matches(json.dumps(package), json.dumps({"lockfileVersion": 1, "dependencies": {}}))
+    assert not package_lock_matches(json.dumps(package), "{not json")

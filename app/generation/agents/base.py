@@ -80,6 +80,8 @@ class CheckResult:
     # "outcome": "passed"|"failed"|"skipped"|"error", "message" (first lines of the failure)}.
     cases: list[dict[str, str]] = field(default_factory=list)
     reason: str = ""  # the sandbox limit that stopped the run, if one did ("disk limit 1024 MB")
+    # Lock files of the dependencies the check ran with (project path -> content): the project keeps them if it passed.
+    lockfiles: dict[str, str] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "failed": self.failed, "ok": self.ok,

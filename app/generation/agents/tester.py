@@ -38,11 +38,24 @@ class Tester(Agent):
                            is_cancelled=ctx.is_cancelled, isolated=isolation.isolated,
                            on_result=lambda result: self._report(ctx, result, len(checks)))
             ctx.check_cancelled()
+            self._keep_lockfiles(ctx)
         failed = [c for c in ctx.checks if not c.ok and not c.skipped]
         summary = "; ".join(f"{c.name}: {c.skipped or _counts(c)}" for c in ctx.checks)
         self.emit(ctx, "agent", "failed" if failed else "completed", summary, 1.0,
                   passed=sum(c.passed for c in ctx.checks), failed=sum(c.failed for c in ctx.checks),
                   verified=ctx.verified)
+
+    def _keep_lockfiles(self, ctx: PipelineContext) -> None:
+        """The dependency versions each passing check verified become the project's lock files (not tests: the
+        frozen suite and `verified` never look at them)."""
+        for result in ctx.checks:
+            if not result.ok or result.skipped or not result.lockfiles:
+                continue
+            for path, content in sorted(result.lockfiles.items()):
+                ctx.files[path] = content
+                self.emit(ctx, "file", "written", path, 1.0, path=path, size=len(content.encode()))
+            self.emit(ctx, "log", "recorded", f"{result.name} passed: recorded the dependency versions it verified "
+                      f"in {', '.join(sorted(result.lockfiles))}", 1.0)
 
     def _report(self, ctx: PipelineContext, result: CheckResult, total: int) -> None:
         ctx.checks.append(result)

@@ -68,6 +68,10 @@ cd backend && python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
 cd frontend && npm install && npm run dev   # Vite proxies {API_PREFIX} to http://localhost:8000
 ```
 
+A project whose checks Codegen Studio verified also carries `backend/requirements.lock` and
+`frontend/package-lock.json`, the exact versions they passed with: `.venv/bin/pip install -r requirements.lock`
+and `npm ci` install exactly those.
+
 ## Test it
 
 From the project's folder, once both are installed as above:

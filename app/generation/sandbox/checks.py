@@ -18,8 +18,16 @@ from app.generation.agents.base import CheckResult
 from app.generation.project_templates import Check
 from app.generation.sandbox.dependencies import DependencyCache, node_mounts, python_mounts
 from app.generation.sandbox.isolation import RW_INSIDE, Limits, RunResult, probe, read_output, run_isolated
+from app.generation.sandbox.lockfiles import (
+    LOCK_LIMIT,
+    PACKAGE_LOCK,
+    REQUIREMENTS_LOCK,
+    package_lock_matches,
+    pinned_requirements,
+    recorded_package_lock,
+)
 from app.generation.sandbox.reports import junit_results, vitest_results
-from app.generation.sandbox.specs import package_json_problem, requirements_problem
+from app.generation.sandbox.specs import package_json_problem, package_lock_problem, requirements_problem
 from app.generation.sandbox.unisolated import host_env, link_tree, run_unisolated
 
 CHECK_LIMITS = Limits(wall_s=300, cpu_s=600, memory_mb=2048, processes=256, file_mb=256, disk_mb=1024, tmp_mb=256)
@@ -132,8 +140,8 @@ def _failed(name: str, output: str, run: RunResult | None = None) -> CheckResult
                        reason=run.reason if run else "")
 
 
-def _read_text(site: _Site, relative: str) -> str | None:
-    data = read_output(site.project, relative, limit=2 * 2**20)
+def _read_text(site: _Site, relative: str, limit: int = 2 * 2**20) -> str | None:
+    data = read_output(site.project, relative, limit=limit)
     return None if data is None else data.decode(errors="replace")
 
 
@@ -163,8 +171,9 @@ def _python(site: _Site, check: Check, cache: DependencyCache, log: Log) -> Chec
         cases.append(_lint_case(root, "ruff check", lint))
         passed, failed, ok = passed + lint.ok, failed + (not lint.ok), ok and lint.ok
         output, duration = f"{output}\nruff check:\n{lint.output}", duration + lint.duration_s
+    pins = pinned_requirements(env_dir)  # always re-recorded: the installer reads requirements.txt, never this
     return CheckResult(name, passed, failed, ok=ok, output=output, duration_s=duration, cases=cases,
-                       reason=run.reason)
+                       reason=run.reason, lockfiles={_in_root(root, REQUIREMENTS_LOCK): pins} if pins else {})
 
 
 def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckResult:
@@ -176,8 +185,18 @@ def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckR
         return _failed(name, f"{root}/package.json is missing")
     if problem := package_json_problem(package_json):
         return _failed(name, f"{root}/{problem}")
+    lockfile = _read_text(site, _in_root(root, PACKAGE_LOCK), limit=LOCK_LIMIT)
+    if lockfile is not None:
+        registries = [v for k, v in cache.env.items() if k.lower() == "npm_config_registry"]
+        why = package_lock_problem(lockfile, registries) or (
+            None if package_lock_matches(package_json, lockfile) else
+            "its dependencies differ from package.json's, so npm ci would refuse it")
+        if why:
+            log("installing", f"{_in_root(root, PACKAGE_LOCK)} set aside ({why}): installing from package.json "
+                              "and recording a new one")
+            lockfile = None
     log("installing", f"Preparing node_modules from {root}/package.json")
-    deps_dir, install = cache.node_modules(package_json, _read_text(site, f"{root}/package-lock.json"))
+    deps_dir, install = cache.node_modules(package_json, lockfile)
     if deps_dir is None:
         return _failed(name, "npm install failed:\n" + (install.output if install else ""), install)
     log("running", f"npm run build in {root}")
@@ -199,8 +218,10 @@ def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckR
         cases.append(_lint_case(root, "npm run lint", lint))
         passed, failed, ok = passed + lint.ok, failed + (not lint.ok), ok and lint.ok
         output, duration = f"{output}\nnpm run lint:\n{lint.output}", duration + lint.duration_s
+    # A project installed with `npm ci` already has the lock file it was verified with; otherwise npm wrote one.
+    recorded = None if lockfile is not None else recorded_package_lock(deps_dir)
     return CheckResult(name, passed, failed, ok=ok, output=output, duration_s=duration, cases=cases,
-                       reason=test.reason)
+                       reason=test.reason, lockfiles={_in_root(root, PACKAGE_LOCK): recorded} if recorded else {})
 
 
 def _scripts(package_json: str) -> dict[str, object]:
@@ -216,6 +237,10 @@ def _lint_case(root: str, command: str, run: RunResult) -> dict[str, str]:
     lines = [line for line in run.output.splitlines() if line.strip() and not line.startswith(">")]
     return {"file": "" if root in (".", "") else root.strip("/"), "name": f"lint: {command}",
             "outcome": "passed" if run.ok else "failed", "message": "" if run.ok else "\n".join(lines[:5])[:600]}
+
+
+def _in_root(root: str, name: str) -> str:
+    return name if root in (".", "") else f"{root.strip('/')}/{name}"
 
 
 def _slug(root: str) -> str:

@@ -2,16 +2,19 @@
 
 Installs run with the network on, so a requirements.txt line like `--no-binary x` (runs a setup.py),
 `-r http://127.0.0.1:…` (fetches a host URL and echoes it back in pip's error) or `pkg @ https://…` would turn
-the install step into code execution or request forgery; npm's `git+`, `file:` and URL specs likewise."""
+the install step into code execution or request forgery; npm's `git+`, `file:` and URL specs likewise, and so would
+a package-lock.json whose `resolved` URLs lead anywhere but the registry."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 
 from packaging.requirements import InvalidRequirement, Requirement
 
 _NPM_SPEC = re.compile(r"^[\w.*^~<>=| -]+$")  # semver ranges, tags and versions; no ':' or '/'
+NPM_REGISTRY = "https://registry.npmjs.org/"
 
 
 def requirements_problem(text: str) -> str | None:
@@ -46,4 +49,24 @@ def package_json_problem(text: str) -> str | None:
         for name, spec in specs.items():
             if not isinstance(spec, str) or not _NPM_SPEC.match(spec):
                 return f"package.json {field}.{name}: {spec!r} is not a registry version range"
+    return None
+
+
+def package_lock_problem(text: str, registries: Iterable[str] = ()) -> str | None:
+    """Why `npm ci` may not install from this package-lock.json, or None when it fetches from the registry only."""
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        return f"package-lock.json is not valid JSON: {exc}"
+    packages = data.get("packages") if isinstance(data, dict) else None
+    if not isinstance(packages, dict):
+        return "package-lock.json has no packages (lockfileVersion 2 or later)"
+    allowed = tuple({NPM_REGISTRY, *(r.rstrip("/") + "/" for r in registries if r.startswith("https://"))})
+    for path, entry in packages.items():
+        if not isinstance(entry, dict):
+            return f"package-lock.json packages.{path} is not an object"
+        resolved = entry.get("resolved")
+        if entry.get("link") or (resolved is not None and not (isinstance(resolved, str)
+                                                               and resolved.startswith(allowed))):
+            return f"package-lock.json packages.{path} is not from the registry ({str(resolved)[:100]})"
     return None

@@ -118,6 +118,9 @@ At startup the API brings the database up to date with the migrations in `app/mi
 http://127.0.0.1:8000/docs for the interactive documentation, or http://127.0.0.1:8000$prefix/health to check the
 service.
 
+A project whose checks Codegen Studio verified also carries `requirements.lock`, the exact versions they passed with:
+`pip install -r requirements.lock` installs exactly those.
+
 After changing `app/models.py`, write the next migration and apply it:
 
 ```bash

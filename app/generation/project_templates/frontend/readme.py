@@ -64,7 +64,9 @@ _README_RUN = """
     npm run preview     # serve dist/
     ```
 
-    CI runs lint, type check, tests and build; so does Codegen Studio before it calls the project verified.
+    CI runs lint, type check, tests and build; so does Codegen Studio before it calls the project verified. A
+    verified project carries `package-lock.json` with the exact versions its checks passed with: `npm ci` installs
+    exactly those.
     """
 
 _README_DATA = """
