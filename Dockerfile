@@ -104,9 +104,9 @@ COPY static ./static
 COPY migrations ./migrations
 COPY worker.py ./
 # Byte-compile once here (the app user cannot write to /app), and fail the build early if the
-# gunicorn gevent worker class cannot be loaded.
+# gunicorn worker classes cannot be loaded.
 RUN python -m compileall -q app migrations worker.py \
-    && python -c "import gunicorn.workers.ggevent"
+    && python -c "import app.ops.gunicorn_workers"
 
 USER 10001:10001
 VOLUME ["/data"]
@@ -117,7 +117,7 @@ EXPOSE 5000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
     CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:5000/health/live', timeout=4).status == 200 else 1)"]
 
-# gevent holds WebSockets cheaply; 10,000 connections per worker instead of the default 1,000
-# (docs/benchmarks.md). All web processes must share one SECRET_KEY.
-CMD ["gunicorn", "--worker-class", "gevent", "--worker-connections", "10000", "--workers", "2", \
-     "--bind", "0.0.0.0:5000", "--no-control-socket", "app.web.wsgi:app"]
+# gunicorn as `codegen up` runs it (app/ops/gunicorn_conf.py: gevent, 10,000 connections per worker, the
+# request limits and the error shape). All web processes must share one SECRET_KEY.
+CMD ["gunicorn", "-c", "python:app.ops.gunicorn_conf", "--workers", "2", "--bind", "0.0.0.0:5000", \
+     "app.web.wsgi:app"]

@@ -1,8 +1,9 @@
 """How long a request line and how large the headers may be: what the app accepts, and what gunicorn is told.
 
-gunicorn reads the request line and the headers before the app sees them, and answers an oversized one with
-its own HTML page. So gunicorn gets room to spare and the app, checking the smaller limits first on every
-request (app/web/request_limits.py), answers 414 and 431 in the service's own error shape.
+gunicorn reads the request line and the headers before the app sees them. So gunicorn gets room to spare
+(app/ops/gunicorn_conf.py) and the app, checking the smaller limits first on every request
+(app/web/request_limits.py), answers 414 and 431 in the service's own error shape; what gunicorn still refuses
+itself, its workers answer in that shape too (app/ops/gunicorn_workers.py).
 """
 
 from __future__ import annotations
@@ -16,15 +17,3 @@ MAX_HEADERS = 100
 GUNICORN_REQUEST_LINE = 8190
 GUNICORN_HEADER_BYTES = 2 * MAX_HEADER_BYTES
 GUNICORN_HEADERS = 2 * MAX_HEADERS
-
-
-# gunicorn's worker classes that answer what gunicorn refuses itself (a longer line) in the error shape.
-WORKER_CLASSES = {"gevent": "app.ops.gunicorn_workers.GeventWorker",
-                  "gthread": "app.ops.gunicorn_workers.ThreadWorker"}
-
-
-def gunicorn_args(worker_class: str = "gevent") -> list[str]:
-    return ["--worker-class", WORKER_CLASSES[worker_class],
-            "--limit-request-line", str(GUNICORN_REQUEST_LINE),
-            "--limit-request-field_size", str(GUNICORN_HEADER_BYTES),
-            "--limit-request-fields", str(GUNICORN_HEADERS)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from app import db
 from app.ops.embedded_redis import EmbeddedRedis
-from app.ops.http_limits import gunicorn_args
+from app.ops.gunicorn_conf import thread_options
 from app.ops.migrate import upgrade
 from app.ops.processes import die_with_parent
 from app.services.lost_jobs import reap_lost_jobs
@@ -130,14 +130,10 @@ class Supervisor:
                 worker_prefix=f"{os.uname().nodename}-{os.getpid()}-{number}",
             ))
         bind = f"{self.settings.host}:{self.settings.port}"
-        gunicorn = [python, "-m", "gunicorn", "--bind", bind, "--workers", str(self.web_workers),
-                    "--graceful-timeout", "5", "--no-control-socket",
-                    *gunicorn_args(self.worker_class)]  # the app answers oversized requests itself
-        if self.worker_class == "gevent":
-            gunicorn += ["--worker-connections", "10000"]
-        else:
-            # A WebSocket holds its thread until it closes: size the pool for sockets plus HTTP (docs/benchmarks.md).
-            gunicorn += ["--threads", "1000", "--worker-connections", "1000"]
+        gunicorn = [python, "-m", "gunicorn", "-c", "python:app.ops.gunicorn_conf", "--bind", bind,
+                    "--workers", str(self.web_workers), "--graceful-timeout", "5"]
+        if self.worker_class == "gthread":
+            gunicorn += thread_options(1000)
         self.children.append(Child("web", [*gunicorn, "app.web.wsgi:app"], restart=False))
         if self.warm_environments:
             # In the background: the first job finds the project templates' dependencies installed.

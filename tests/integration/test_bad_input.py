@@ -16,7 +16,8 @@ import pytest
 from pydantic import ValidationError
 
 from app.generation.request import ImproveRequest, JobRequest
-from app.ops.http_limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES, gunicorn_args
+from app.ops.gunicorn_conf import thread_options
+from app.ops.http_limits import MAX_HEADER_BYTES, MAX_TARGET_BYTES
 from tests.helpers import DEADLINE_S, HTTP_NOT_YET, ROOT, get_json, unused_port, wait_until
 from tests.integration.api_support import JOB, Api, key_headers, make_key
 from tests.integration.pages_support import HX
@@ -129,7 +130,7 @@ def gunicorn(settings):
     env = {**os.environ, "INSTANCE_PATH": str(settings.instance_path), "DATABASE_URL": settings.database_url,
            "REDIS_URL": settings.effective_redis_url, "SECRET_KEY": "s" * 32, "CODEGEN_PROVIDER": "offline"}
     process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "1",
-                                "--threads", "4", *gunicorn_args("gthread"), "app.web.wsgi:app"],
+                                "-c", "python:app.ops.gunicorn_conf", *thread_options(4), "app.web.wsgi:app"],
                                cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: get_json(f"http://127.0.0.1:{port}/health/live")[0] == 200, DEADLINE_S,

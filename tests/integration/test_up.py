@@ -6,7 +6,7 @@ import redis
 from app import db
 from app.models import Job
 from app.settings import load_settings
-from tests.helpers import DEADLINE_S, CodegenUp, wait_until
+from tests.helpers import DEADLINE_S, CodegenUp, get_json, wait_until
 from tests.jobs_support import queue_job
 
 pytestmark = pytest.mark.slow
@@ -33,6 +33,9 @@ def test_codegen_up_runs_a_job_and_stops_cleanly(short_tmp, free_port):
         components.pop("sandbox", None)
         assert components == {"database": "healthy", "redis": "healthy", "openai": "unconfigured",
                               "workers": "healthy"}
+        # gunicorn as configured by app/ops/gunicorn_conf.py: even a URL longer than it reads gets the error shape.
+        status, body = get_json(f"{up.url}/api/templates?q={'a' * 9000}")
+        assert (status, body["error"]["code"]) == (414, "request_uri_too_long")
 
         settings = load_settings({"INSTANCE_PATH": str(instance)}, dotenv=None)
         db.configure(settings.database_url)
