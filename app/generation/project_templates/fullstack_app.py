@@ -17,11 +17,13 @@ def _under(folder: str, files: list[GeneratedFile]) -> list[GeneratedFile]:
 
 
 def render(spec: ProjectSpec) -> list[GeneratedFile]:
-    # Each half gets its Dockerfile (the compose file needs them); CI runs once, at the root.
-    part = spec.model_copy(update={"features": sorted((set(spec.features) - {"ci"}) | {"docker"})})
+    # With `docker`, each half gets its Dockerfile and the compose file runs both; CI runs once, at the root.
+    part = spec.model_copy(update={"features": sorted(set(spec.features) - {"ci"})})
     files = _under("backend", render_backend(part, API_PREFIX))
     files += _under("frontend", render_frontend(part, API_PREFIX))
-    files += [_readme(spec), _compose(spec), _gitignore(), *api_contract.render(spec)]
+    files += [_readme(spec), _gitignore(), *api_contract.render(spec)]
+    if spec.has("docker"):
+        files.append(_compose(spec))
     if spec.has("ci"):
         files.append(_ci())
     return files
@@ -53,11 +55,7 @@ def _readme(spec: ProjectSpec) -> GeneratedFile:
 
 ## Run it
 
-```sh
-docker compose up --build        # http://localhost:8080 (front end), http://localhost:8000/docs (API)
-```
-
-Or without Docker, in two terminals:
+{_docker_run(spec)}In two terminals:
 
 ```sh
 cd backend && python3 -m venv .venv && .venv/bin/pip install -r requirements.txt
@@ -112,6 +110,18 @@ def _features(spec: ProjectSpec) -> str:
               "`ruff check .`, `npm run lint`, `npm run typecheck`" + (" (and CI)" if spec.has("ci") else ""))]
     return "\n".join(["| feature | where | kept working by |", "| --- | --- | --- |",
                       *(f"| {what} | {where} | {checked} |" for what, where, checked in rows)])
+
+
+def _docker_run(spec: ProjectSpec) -> str:
+    if not spec.has("docker"):
+        return ""
+    # With auth the compose file refuses to start without a SECRET_KEY (tokens must not be signed with a known one).
+    key = "SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))') " if spec.has("auth") else ""
+    return f"""```sh
+{key}docker compose up --build        # http://localhost:8080 (front end), http://localhost:8000/docs (API)
+```
+
+Or without Docker. """
 
 
 def _compose(spec: ProjectSpec) -> GeneratedFile:

@@ -325,6 +325,18 @@ def test_a_${snake}_refers_to_another_${snake}_by_${field}(client):
     assert missing.json()["detail"][0]["msg"] == "$label 999 not found"
 
 
+def test_a_${snake}_cannot_come_under_itself_by_${field}(client):
+    top = create(client, VALID)
+    below = create(client, {**CHANGED, "$field": top["id"]})
+
+    for target in (top, below):
+        response = client.patch(f"{URL}/{top['id']}", json={"$field": target["id"]})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["type"] == "loop"
+    assert client.put(f"{URL}/{top['id']}", json={**VALID, "$field": below["id"]}).status_code == 422
+    assert client.get(f"{URL}/{top['id']}").json()["$field"] is None
+
+
 def test_a_${snake}_still_referred_to_by_another_${snake}_cannot_be_deleted(client):
     parent = create(client, VALID)
     child = create(client, {**CHANGED, "$field": parent["id"]})

@@ -44,6 +44,9 @@ def entity_router(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
                     f"        query = query.where(models.{cls}.{attribute(f)} == {attribute(f)})\n" for f, _ in links)
     visible = f"_visible({user})" if auth else f"select(models.{cls})"
     check = f"    _check_references(session, {snake}_in{', user' if auth else ''})\n" if links else ""
+    # A relation to its own entity must not lead back to the record being changed (a loop no delete could undo).
+    update_check = (f"    _check_references(session, {snake}_in{', user' if auth else ''}, {snake}_id)\n"
+                    if any(target == entity for _, target in links) else check)
     content = fill("""
         \"\"\"$plural_label: list$filtered, create, read, replace, change and delete.\"\"\"
 
@@ -90,7 +93,7 @@ def entity_router(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
         @router.put("/{${snake}_id}", response_model=schemas.${cls}Out)
         $replace_def
             $one = _get_or_404(session, ${snake}_id$user_arg)
-        $check    for name, value in ${snake}_in.model_dump().items():
+        $update_check    for name, value in ${snake}_in.model_dump().items():
                 setattr($one, name, value)
             session.commit()
             session.refresh($one)
@@ -100,7 +103,7 @@ def entity_router(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
         @router.patch("/{${snake}_id}", response_model=schemas.${cls}Out)
         $update_def
             $one = _get_or_404(session, ${snake}_id$user_arg)
-        $check    for name, value in ${snake}_in.model_dump(exclude_unset=True).items():
+        $update_check    for name, value in ${snake}_in.model_dump(exclude_unset=True).items():
                 setattr($one, name, value)
             session.commit()
             session.refresh($one)
@@ -126,7 +129,7 @@ def entity_router(entity: EntitySpec, spec: ProjectSpec) -> GeneratedFile:
         security_import="from app.security import CurrentUser, current_user\n" if auth else "",
         protected=", dependencies=[Depends(current_user)]" if auth else "",
         user_param="    user: CurrentUser,\n" if auth else "", filters=filters, visible=visible, where=where,
-        check=check, owner_arg=f", {owner_column(entity)}=user.id" if auth else "",
+        check=check, update_check=update_check, owner_arg=f", {owner_column(entity)}=user.id" if auth else "",
         user_arg=", user" if auth else "",
         hidden=f" or not (user.is_admin or {one}.{owner_column(entity)} == user.id)" if auth else "",
         children_check=_children_check(spec, entity, one), extra=_helpers(spec, entity),
@@ -162,18 +165,40 @@ def _helpers(spec: ProjectSpec, entity: EntitySpec) -> str:
             """, cls=cls, plural_lower=entity.plural_label.lower(), owner=owner_column(entity)).rstrip("\n"))
     if links:
         body_type = f"schemas.{cls}In | schemas.{cls}Patch"
-        params = ", ".join(["session: Session", f"body: {body_type}", *(["user: models.User"] if auth else [])])
+        own = any(target == entity for _, target in links)
+        params = ", ".join(["session: Session", f"body: {body_type}", *(["user: models.User"] if auth else []),
+                            *(["record_id: int | None = None"] if own else [])])
         checks = []
         for field, target in links:
             value = f"body.{attribute(field)}"
             hidden = (f" or not (user.is_admin or target.{owner_column(target)} == user.id)" if auth else "")
+            loop = (f'        elif record_id is not None and _leads_to(session, target, "{attribute(field)}", '
+                    f'record_id):\n'
+                    f'            errors.append({{"type": "loop", "loc": ["body", "{field.snake}"], "input": {value},\n'
+                    f'                           "msg": f"{target.label} {{{value}}} is this {target.label.lower()} '
+                    f'or lies under it: that would make a loop"}})\n') if target == entity else ""
             checks.append(
                 f"    if {value} is not None:\n"
                 f"        target = session.get(models.{target.class_name}, {value})\n"
                 f"        if target is None{hidden}:\n"
                 f'            errors.append({{"type": "not_found", "loc": ["body", "{field.snake}"], '
                 f'"input": {value},\n'
-                f'                           "msg": f"{target.label} {{{value}}} not found"}})\n')
+                f'                           "msg": f"{target.label} {{{value}}} not found"}})\n' + loop)
+        if own:
+            blocks.append("\n\n\n" + fill("""
+                def _leads_to(session: Session, start: models.$cls, field: str, record_id: int) -> bool:
+                    \"\"\"Whether following `field` up from `start` reaches the record `record_id` (or goes round a
+                    loop already stored).\"\"\"
+                    node: models.$cls | None = start
+                    seen: set[int] = set()
+                    while node is not None and node.id not in seen:
+                        if node.id == record_id:
+                            return True
+                        seen.add(node.id)
+                        above = getattr(node, field)
+                        node = session.get(models.$cls, above) if above is not None else None
+                    return node is not None
+                """, cls=cls).rstrip("\n"))
         blocks.append("\n\n\ndef _check_references(" + params + ") -> None:\n"
                       '    """A relation must name a record that exists (and that the user may see): 422 otherwise, '
                       'in the\n    shape of every other invalid field."""\n'
