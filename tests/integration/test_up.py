@@ -44,7 +44,8 @@ def test_codegen_up_runs_a_job_and_stops_cleanly(short_tmp, free_port):
             job_id = queue_job(session, connection, template_id="fastapi-backend", name="e2e").id
         status = wait_until(lambda: status_of(job_id), DEADLINE_S, "the job to end",
                             until=lambda status: status in ("completed", "failed", "cancelled"))
-        assert status == "completed"
+        with db.Session() as session:
+            assert status == "completed", session.get(Job, job_id).error
         connection.close()
         db.get_engine().dispose()
     finally:
