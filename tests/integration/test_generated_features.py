@@ -125,6 +125,50 @@ def test_a_relation_to_its_own_entity_works_on_both_sides_and_both_halves_lint_c
     assert "Sign-in throttle" in readme and "API contract" in readme and "npm run lint" in readme
 
 
+# A cycle a person types: a department's head is one of its employees. The head is optional, so a department is
+# saved first and linked to its head once that employee exists.
+CYCLE = [
+    {"name": "Department", "fields": [field("name"), field("head", "Employee", False)]},
+    {"name": "Employee", "fields": [field("name"), field("department", "Department"), field("started", "date")]},
+]
+
+
+def test_a_cycle_broken_by_an_optional_relation_is_tested_by_the_back_end_itself(env_cache, tmp_path):
+    ctx, outcome = generate("fastapi-backend", CYCLE, env_cache, tmp_path)
+
+    assert_checks_pass(ctx, outcome)
+    names = case_names(ctx)
+    for expected in ("test_a_department_saved_first_is_linked_by_head_id_later_and_filtered_by_it",
+                     "test_a_head_id_that_does_not_exist_is_422_naming_it",
+                     "test_a_employee_still_referred_to_by_head_id_cannot_be_deleted",
+                     "test_a_head_id_of_another_user_is_422_as_if_missing",
+                     "test_the_list_filters_by_department_id",
+                     "test_a_department_id_that_does_not_exist_is_422_naming_it",
+                     "test_a_department_still_referred_to_by_department_id_cannot_be_deleted",
+                     "test_the_migrations_build_the_tables_the_models_describe", "test_the_migrations_undo_cleanly"):
+        assert any(expected in name for name in names), (expected, sorted(names))
+    migration = ctx.files["app/migrations/versions/0001_initial.py"]
+    assert migration.index('"departments"') < migration.index('"employees"')
+    assert 'batch_op.create_foreign_key("fk_departments_head_id", "employees", ["head_id"], ["id"])' in migration
+    assert 'use_alter=True, name="fk_departments_head_id"' in ctx.files["app/models.py"]
+
+
+@pytest.mark.node
+def test_a_cycle_broken_by_an_optional_relation_works_on_both_sides(env_cache, tmp_path):
+    require_node()
+
+    ctx, outcome = generate("fullstack-app", CYCLE[::-1], env_cache, tmp_path)
+
+    assert_checks_pass(ctx, outcome)
+    names = case_names(ctx)
+    for expected in ("test_a_department_saved_first_is_linked_by_head_id_later_and_filtered_by_it",
+                     "test_the_list_filters_by_department_id", "offers the saved employees as the head of a "
+                     "department", "test_the_migrations_build_the_tables_the_models_describe"):
+        assert any(expected in name for name in names), (expected, sorted(names))
+    page_test = ctx.files["frontend/src/pages/EmployeePage.test.tsx"]
+    assert 'expect(choiceTexts("Department")).toEqual(["\u2014", "Name 1", "Name 2"])' in page_test
+
+
 def test_a_lint_finding_fails_the_check_as_ci_would(env_cache, tmp_path):
     ctx, outcome = generate("fastapi-backend", ENTITIES[2:], env_cache, tmp_path, features=("tests",))
     assert_checks_pass(ctx, outcome)

@@ -128,10 +128,10 @@ def test_the_generated_tests_send_valid_samples_and_expect_422_for_invalid_ones(
     for entity in spec.entities:
         schema = namespace[f"{entity.class_name}In"]
         for variant in (0, 1):
-            schema.model_validate(sample_body(entity, variant))
+            schema.model_validate(sample_body(spec, entity, variant))
         for field in entity.fields:
             with pytest.raises(ValueError, match=field.snake):
-                schema.model_validate({**sample_body(entity), field.snake: PYTHON_TYPES[field.kind].invalid})
+                schema.model_validate({**sample_body(spec, entity), field.snake: PYTHON_TYPES[field.kind].invalid})
 
 
 def test_names_are_converted_for_modules_classes_columns_and_urls():
@@ -231,7 +231,7 @@ def test_values_the_api_could_not_give_back_are_refused_and_tested(spec):
                                                        else ())
             for edge in edges:
                 with pytest.raises(ValueError, match=field.snake):
-                    schema.model_validate({**sample_body(entity), field.snake: eval(edge)})
+                    schema.model_validate({**sample_body(spec, entity), field.snake: eval(edge)})
                 assert f"({field.snake!r}, {edge})".replace("'", '"') in tests
 
 

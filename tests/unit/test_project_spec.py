@@ -3,15 +3,8 @@
 import pytest
 
 from app.cli.generate import parse_entity
-from app.generation.project_templates.spec import (
-    FIELD_TYPES,
-    MAX_FIELDS,
-    EntitySpec,
-    FieldSpec,
-    ProjectSpec,
-    ancestors,
-    ordered_entities,
-)
+from app.generation.project_templates.relation_order import ancestors, ordered_entities
+from app.generation.project_templates.spec import FIELD_TYPES, MAX_FIELDS, EntitySpec, FieldSpec, ProjectSpec
 
 
 def entity(name: str, *fields: str) -> EntitySpec:
@@ -89,14 +82,52 @@ def test_a_type_naming_another_entity_is_a_relation_kept_as_an_id():
     ([{"name": "Task", "fields": [{"name": "parent", "type": "Task"}]}],
      r"field 'parent' of 'Task' refers to another Task and is required.*make it optional \(parent: Task\?\)"),
     ([{"name": "A", "fields": [{"name": "b", "type": "B"}]}, {"name": "B", "fields": [{"name": "a", "type": "A"}]}],
-     r"cycle \(A\.b → B\.a → A\)"),
-    ([{"name": "A", "fields": [{"name": "b", "type": "B", "required": False}]},
-      {"name": "B", "fields": [{"name": "a", "type": "A", "required": False}]}], r"cycle \(A\.b → B\.a → A\)"),
+     r"cycle of required fields \(A\.b → B\.a → A\).*make one of these fields optional \(b: B\?\)"),
     ([{"name": "Task", "fields": [{"name": "total", "type": "money"}]}], "field type 'money' is not one of str"),
 ])
 def test_a_relation_to_no_entity_in_a_cycle_or_a_lower_case_type_is_refused(entities, message):
     with pytest.raises(ValueError, match=message):
         ProjectSpec(template_id="fastapi-backend", name="x", entities=entities)
+
+
+CYCLE = [{"name": "Department", "fields": [{"name": "name"}, {"name": "head", "type": "Employee", "required": False}]},
+         {"name": "Employee", "fields": [{"name": "name"}, {"name": "department", "type": "Department"}]}]
+
+
+@pytest.mark.parametrize("entities", [CYCLE, CYCLE[::-1]])
+def test_a_cycle_with_an_optional_relation_is_created_without_it_then_linked(entities):
+    spec = ProjectSpec(template_id="fastapi-backend", name="x", entities=entities)
+    department = next(e for e in spec.entities if e.name == "Department")
+    employee = next(e for e in spec.entities if e.name == "Employee")
+
+    assert [e.name for e in ordered_entities(spec.entities)] == ["Department", "Employee"]
+    assert spec.is_deferred(department, department.fields[1])
+    assert not spec.is_deferred(employee, employee.fields[1])
+    assert [e.name for e in ancestors(spec.entities, employee)] == ["Department"]
+    assert ancestors(spec.entities, department) == []
+
+
+def test_a_cycle_through_three_entities_is_refused_only_when_every_relation_is_required():
+    def entities(optional):
+        return [{"name": "A", "fields": [{"name": "b", "type": "B"}]},
+                {"name": "B", "fields": [{"name": "c", "type": "C", "required": not optional}]},
+                {"name": "C", "fields": [{"name": "a", "type": "A"}]}]
+
+    with pytest.raises(ValueError, match=r"cycle of required fields \(A\.b → B\.c → C\.a → A\)"):
+        ProjectSpec(template_id="fastapi-backend", name="x", entities=entities(False))
+    spec = ProjectSpec(template_id="fastapi-backend", name="x", entities=entities(True))
+    assert [e.name for e in ordered_entities(spec.entities)] == ["B", "A", "C"]
+    assert spec.is_deferred(spec.entities[1], spec.entities[1].fields[0])
+
+
+def test_two_optional_relations_in_a_cycle_defer_only_one():
+    spec = ProjectSpec(template_id="fastapi-backend", name="x", entities=[
+        {"name": "A", "fields": [{"name": "b", "type": "B", "required": False}]},
+        {"name": "B", "fields": [{"name": "a", "type": "A", "required": False}]}])
+    a, b = spec.entities
+
+    assert [e.name for e in ordered_entities(spec.entities)] == ["B", "A"]
+    assert (spec.is_deferred(a, a.fields[0]), spec.is_deferred(b, b.fields[0])) == (False, True)
 
 
 def test_an_optional_relation_to_its_own_entity_is_a_tree_created_after_its_parents():

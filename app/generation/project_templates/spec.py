@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .. import naming
+from .relation_order import deferred_relations, plan
 
 FieldType = Literal["str", "text", "int", "float", "bool", "date", "datetime"]
 FIELD_TYPES: tuple[str, ...] = get_args(FieldType)
@@ -235,8 +236,7 @@ def _unique_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
 
 def _known_targets(entities: list[EntitySpec]) -> list[EntitySpec]:
     """Every relation names an entity of the list; a relation to its own entity is optional (the first record has
-    no other to refer to); relations between entities form no cycle (each record's parent must be created first,
-    and the first migration creates the tables in that order)."""
+    no other to refer to); a cycle of relations between entities has an optional one (see relation_order.py)."""
     by_snake = {entity.snake: entity for entity in entities}
     for entity in entities:
         for field in entity.fields:
@@ -248,48 +248,8 @@ def _known_targets(entities: list[EntitySpec]) -> list[EntitySpec]:
                 raise ValueError(f"field {field.name!r} of {entity.name!r} refers to another {entity.name} and is "
                                  f"required, so the first {entity.name} could never be saved: make it optional "
                                  f"({field.name}: {field.type}?)")
-    ordered_entities(entities)  # raises on a cycle
+    plan(entities)  # raises on a cycle of required relations
     return entities
-
-
-def ordered_entities(entities: list[EntitySpec]) -> list[EntitySpec]:
-    """The entities with each one after the entities it refers to, otherwise in the spec's order."""
-    by_snake = {entity.snake: entity for entity in entities}
-    done: list[EntitySpec] = []
-    visiting: list[tuple[str, str]] = []  # (entity, the field followed out of it)
-
-    def visit(entity: EntitySpec) -> None:
-        if entity in done:
-            return
-        names = [name for name, _ in visiting]
-        if entity.snake in names:
-            path = " → ".join(f"{by_snake[name].name}.{field}" for name, field in visiting[names.index(entity.snake):])
-            raise ValueError(f"relations between entities must not form a cycle ({path} → {entity.name}): each "
-                             f"record's parent is created first; drop one of these fields, or refer to a record of "
-                             f"the same entity instead")
-        for field in entity.fields:
-            if field.target in by_snake and not entity.refers_to_itself(field):
-                visiting.append((entity.snake, field.name))
-                visit(by_snake[field.target])
-                visiting.pop()
-        done.append(entity)
-
-    for entity in entities:
-        visit(entity)
-    return done
-
-
-def ancestors(entities: list[EntitySpec], entity: EntitySpec) -> list[EntitySpec]:
-    """The entities `entity` refers to, directly or through others, each after those it refers to itself."""
-    found: set[str] = set()
-    todo = [entity]
-    while todo:
-        for field in todo.pop().fields:
-            if field.target and field.target not in found:
-                found.add(field.target)
-                todo.extend(e for e in entities if e.snake == field.target)
-    found.discard(entity.snake)  # a relation to its own entity: its records are the entity's own
-    return [e for e in ordered_entities(entities) if e.snake in found]
 
 
 # The rules of a project's name and of its list of entities: the spec's, and those of the request a person
@@ -318,6 +278,10 @@ class ProjectSpec(BaseModel):
 
     def has(self, feature: str) -> bool:
         return feature in self.features
+
+    def is_deferred(self, entity: EntitySpec, field: FieldSpec) -> bool:
+        """Whether `field` of `entity` closes a cycle of relations: left empty when a record is first saved."""
+        return (entity.snake, field.snake) in deferred_relations(self.entities)
 
     @property
     def slug(self) -> str:  # todo-api: folder, package.json name, docker service

@@ -6,13 +6,21 @@ from .. import GeneratedFile
 from ..spec import EntitySpec, FieldSpec, ProjectSpec
 from ..verbatim import verbatim
 from .accounts import AUTH_SCHEMAS, USER_MODEL
-from .python_code import PYTHON_TYPES, SAFE_INTEGER, attribute, datetime_imports, fill, owner_column
+from .python_code import (
+    PYTHON_TYPES,
+    SAFE_INTEGER,
+    attribute,
+    datetime_imports,
+    fill,
+    foreign_key_name,
+    owner_column,
+)
 
 DATABASE = verbatim("backend", "app/database.py", "SQLAlchemy engine from DATABASE_URL, the declarative Base, and "
                     "the get_session dependency", ("app/config.py",))
 
 
-def _column(field: FieldSpec, spec: ProjectSpec) -> str:
+def _column(field: FieldSpec, entity: EntitySpec, spec: ProjectSpec) -> str:
     annotation = PYTHON_TYPES[field.kind].annotation
     if not field.required:
         annotation += " | None"
@@ -20,6 +28,9 @@ def _column(field: FieldSpec, spec: ProjectSpec) -> str:
     column = PYTHON_TYPES[field.kind].column
     if field.target:  # the id column's type comes from the table it refers to; indexed, for the list's filter
         column = f'sa.ForeignKey("{target_entity(spec, field).module}.id"), index=True'
+        if spec.is_deferred(entity, field):  # closes a cycle: added once both tables exist
+            column = (f'sa.ForeignKey("{target_entity(spec, field).module}.id", use_alter=True, '
+                      f'name="{foreign_key_name(entity, field)}"), index=True')
     if name != field.snake:
         column = f'"{field.snake}", {column}'  # the column keeps the field's name
     return f"    {name}: Mapped[{annotation}] = mapped_column({column})"
@@ -36,7 +47,7 @@ def _model(entity: EntitySpec, spec: ProjectSpec) -> str:
         f'    __tablename__ = "{entity.module}"',
         "",
         "    id: Mapped[int] = mapped_column(primary_key=True)",
-        *(_column(field, spec) for field in entity.fields),
+        *(_column(field, entity, spec) for field in entity.fields),
         *([f'    {owner_column(entity)}: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)']
           if spec.has("auth") else []),
     ])

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from .. import GeneratedFile
-from ..spec import EntitySpec, ProjectSpec, ancestors
-from .python_code import BLANK_VALUES, EDGE_VALUES, PYTHON_TYPES, fill, py_literal, sample_body, sample_value
+from ..relation_order import ancestors
+from ..spec import EntitySpec, ProjectSpec
+from .python_code import (
+    BLANK_VALUES,
+    EDGE_VALUES,
+    PYTHON_TYPES,
+    dict_literal,
+    fill,
+    list_literal,
+    py_literal,
+    sample_body,
+    sample_value,
+)
+from .relation_tests import foreign_target_tests, relation_tests
 from .routers import relations
 
 
@@ -15,7 +25,8 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
     required = [f for f in entity.fields if f.required]
     optional = [f for f in entity.fields if not f.required]
     strings = [f for f in entity.fields if f.type == "str"]
-    links = [(field, target) for field, target in relations(spec, entity) if target != entity]
+    links = [(field, target) for field, target in relations(spec, entity)
+             if target != entity and not spec.is_deferred(entity, field)]
     own_links = [field for field in entity.fields if entity.refers_to_itself(field)]
     parents = ancestors(spec.entities, entity)
     first = entity.fields[0]
@@ -24,18 +35,11 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
     if required:
         tests.append(fill(_PATCH_NULL_TEST, fields=py_literal([f.snake for f in required])))
     if parents:
-        tests.insert(0, fill(_PARENTS_FIXTURE, label=entity.label.lower(), parents=_list_literal(
+        tests.insert(0, fill(_PARENTS_FIXTURE, label=entity.label.lower(), parents=list_literal(
             [f"({py_literal(f'{prefix}/{a.plural_kebab}')}, "
-             f"{_list_literal([_dict_literal(sample_body(a, v), indent=8) for v in (0, 1)], indent=4)})"
+             f"{list_literal([dict_literal(sample_body(spec, a, v), indent=8) for v in (0, 1)], indent=4)})"
              for a in parents])))
-    for field, target in links:
-        referred_elsewhere = any(t == target for a in parents for _, t in relations(spec, a))
-        tests.append(fill(_RELATION_TESTS, field=field.snake, target=target.label, target_snake=target.snake,
-                          field_snake=field.snake, plural=entity.plural_label.lower(),
-                          target_url=f"{prefix}/{target.plural_kebab}",
-                          then_deletable="" if referred_elsewhere else _THEN_DELETABLE))
-    for field in own_links:
-        tests.append(fill(_OWN_RELATION_TESTS, field=field.snake, snake=entity.snake, label=entity.label))
+    tests += relation_tests(spec, entity, prefix)
     if required:
         tests.append(fill("""
             @pytest.mark.parametrize("field", $fields)
@@ -48,14 +52,14 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
                 assert response.json()["detail"][0]["loc"] == ["body", field]
             """, fields=py_literal([f.snake for f in required])))
     wrong = [f"({py_literal(f.snake)}, {py_literal(PYTHON_TYPES[f.kind].invalid)})" for f in entity.fields]
-    tests.append(fill(_WRONG_TYPE_TEST, cases=_list_literal(wrong)))
+    tests.append(fill(_WRONG_TYPE_TEST, cases=list_literal(wrong)))
     edge = [f"({py_literal(f.snake)}, {value})" for f in entity.fields for value in EDGE_VALUES.get(f.kind, ())]
     edge += [f"({py_literal(f.snake)}, {value})" for f in required if f.type in ("str", "text")
              for value in BLANK_VALUES]
     if edge:
-        tests.append(fill(_EDGE_TEST, cases=_list_literal(edge)))
+        tests.append(fill(_EDGE_TEST, cases=list_literal(edge)))
     if optional:
-        body = _dict_literal({f.snake: sample_value(f) for f in required}, indent=4)
+        body = dict_literal({f.snake: sample_value(f) for f in required}, indent=4)
         checks = "\n    ".join(f"assert created[{py_literal(f.snake)}] is None" for f in optional)
         tests.append(fill("""
             def test_optional_fields_may_be_left_out(client):
@@ -74,9 +78,7 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
     if auth:
         tests.append(fill(_SIGN_IN_REQUIRED_TEST))
         tests.append(fill(_OWNERSHIP_TESTS, snake=entity.snake, plural=entity.plural_snake))
-        for field, target in links:
-            tests.append(fill(_FOREIGN_TARGET_TEST, field=field.snake, target=target.label,
-                              target_snake=target.snake))
+        tests += foreign_target_tests(spec, entity)
     head = fill("""
         \"\"\"$plural_label through the API: every route, and the errors a client can cause.\"\"\"
         $json
@@ -93,30 +95,12 @@ def entity_test_module(entity: EntitySpec, spec: ProjectSpec, prefix: str) -> Ge
             return response.json()
         """, plural_label=entity.plural_label, url=f"{prefix}/{entity.plural_kebab}",
         json="\nimport json\n" if edge else "",
-        valid=_dict_literal(sample_body(entity, 0)), changed=_dict_literal(sample_body(entity, 1)))
+        valid=dict_literal(sample_body(spec, entity, 0)), changed=dict_literal(sample_body(spec, entity, 1)))
     return GeneratedFile(f"tests/test_{entity.module}.py", "\n\n".join([head, *tests]),
                          f"Tests every {entity.label.lower()} route: round trip, pagination and its total, "
                          "PATCH, 404, 422" + (", relations" if links or own_links else "")
                          + (", 401, ownership" if auth else ""),
                          ("tests/conftest.py", f"app/routers/{entity.module}.py"))
-
-
-def _dict_literal(values: dict[str, Any], indent: int = 0) -> str:
-    """A dict literal on one line, or one item a line when that line would pass 100 characters."""
-    inline = py_literal(values)
-    if len(inline) + indent + 30 <= 100:
-        return inline
-    pad = " " * (indent + 4)
-    return "{\n" + "".join(f"{pad}{py_literal(k)}: {py_literal(v)},\n" for k, v in values.items()) + " " * indent + "}"
-
-
-def _list_literal(elements: list[str], indent: int = 0) -> str:
-    """A list of already-rendered elements, one a line when a single line would be too long."""
-    inline = f"[{', '.join(elements)}]"
-    if len(inline) + indent + 40 <= 100:
-        return inline
-    pad = " " * (indent + 4)
-    return "[\n" + "".join(f"{pad}{element},\n" for element in elements) + " " * indent + "]"
 
 
 _CRUD_TESTS = """
@@ -269,94 +253,4 @@ def records_referred_to(client):
         for body in bodies:
             response = client.post(url, json=body)
             assert response.status_code == 201, response.text
-"""
-
-_RELATION_TESTS = """
-def test_the_list_filters_by_$field_snake(client):
-    first = create(client, VALID)
-    second = create(client, CHANGED)
-
-    response = client.get(URL, params={"$field": VALID["$field"]})
-
-    assert response.json() == [first]
-    assert response.headers["X-Total-Count"] == "1"
-    assert client.get(URL, params={"$field": CHANGED["$field"]}).json() == [second]
-    assert client.get(URL, params={"$field": 999}).json() == []
-
-
-def test_a_${field_snake}_that_does_not_exist_is_422_naming_it(client):
-    response = client.post(URL, json={**VALID, "$field": 999})
-
-    assert response.status_code == 422
-    assert response.json()["detail"] == [
-        {"type": "not_found", "loc": ["body", "$field"], "input": 999, "msg": "$target 999 not found"},
-    ]
-    assert client.get(URL).json() == []
-    created = create(client, VALID)
-    url = f"{URL}/{created['id']}"
-    assert client.put(url, json={**VALID, "$field": 999}).status_code == 422
-    assert client.patch(url, json={"$field": 999}).status_code == 422
-    assert client.get(url).json() == created
-
-
-def test_a_${target_snake}_still_referred_to_by_${field_snake}_cannot_be_deleted(client):
-    created = create(client, VALID)
-    target_url = f"$target_url/{VALID['$field']}"
-
-    response = client.delete(target_url)
-
-    assert response.status_code == 409
-    assert response.json()["detail"].startswith(f"$target {VALID['$field']} still has ")
-    assert client.get(target_url).status_code == 200
-    assert client.delete(f"{URL}/{created['id']}").status_code == 204
-$then_deletable"""
-
-_OWN_RELATION_TESTS = """
-def test_a_${snake}_refers_to_another_${snake}_by_${field}(client):
-    parent = create(client, VALID)
-    child = create(client, {**CHANGED, "$field": parent["id"]})
-
-    assert child["$field"] == parent["id"]
-    assert client.get(URL, params={"$field": parent["id"]}).json() == [child]
-    assert client.patch(f"{URL}/{child['id']}", json={"$field": None}).json()["$field"] is None
-    assert client.patch(f"{URL}/{child['id']}", json={"$field": parent["id"]}).status_code == 200
-    missing = client.post(URL, json={**VALID, "$field": 999})
-    assert missing.status_code == 422
-    assert missing.json()["detail"][0]["msg"] == "$label 999 not found"
-
-
-def test_a_${snake}_cannot_come_under_itself_by_${field}(client):
-    top = create(client, VALID)
-    below = create(client, {**CHANGED, "$field": top["id"]})
-
-    for target in (top, below):
-        response = client.patch(f"{URL}/{top['id']}", json={"$field": target["id"]})
-        assert response.status_code == 422
-        assert response.json()["detail"][0]["type"] == "loop"
-    assert client.put(f"{URL}/{top['id']}", json={**VALID, "$field": below["id"]}).status_code == 422
-    assert client.get(f"{URL}/{top['id']}").json()["$field"] is None
-
-
-def test_a_${snake}_still_referred_to_by_another_${snake}_cannot_be_deleted(client):
-    parent = create(client, VALID)
-    child = create(client, {**CHANGED, "$field": parent["id"]})
-
-    response = client.delete(f"{URL}/{parent['id']}")
-
-    assert response.status_code == 409
-    assert client.delete(f"{URL}/{child['id']}").status_code == 204
-    assert client.delete(f"{URL}/{parent['id']}").status_code == 204
-"""
-
-_THEN_DELETABLE = """    assert client.delete(target_url).status_code == 204
-"""
-
-_FOREIGN_TARGET_TEST = """
-def test_a_${field}_of_another_user_is_422_as_if_missing(client, other_client):
-    response = other_client.post(URL, json=VALID)
-
-    assert response.status_code == 422
-    missing = {"type": "not_found", "loc": ["body", "$field"], "input": VALID["$field"],
-               "msg": f"$target {VALID['$field']} not found"}
-    assert missing in response.json()["detail"]
 """

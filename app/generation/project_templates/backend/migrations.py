@@ -4,9 +4,10 @@ from the spec, and the test that the migrations build exactly the tables app/mod
 from __future__ import annotations
 
 from .. import GeneratedFile
-from ..spec import EntitySpec, ProjectSpec, ordered_entities
+from ..relation_order import ordered_entities
+from ..spec import EntitySpec, ProjectSpec
 from ..verbatim import verbatim
-from .python_code import PYTHON_TYPES, fill, owner_column, py_literal
+from .python_code import PYTHON_TYPES, fill, foreign_key_name, owner_column, py_literal
 from .routers import relations
 
 ALEMBIC_INI = verbatim("backend", "alembic.ini", "Alembic's command line settings: `alembic upgrade head`, "
@@ -35,9 +36,10 @@ def _entity_table(spec: ProjectSpec, entity: EntitySpec) -> tuple[str, list[str]
     indexed = []
     for field in entity.fields:
         columns.append(_column(field.snake, PYTHON_TYPES[field.kind].column, not field.required))
-        if field.snake in targets:
+        if field.snake in targets and not spec.is_deferred(entity, field):
             constraints.append(f'sa.ForeignKeyConstraint([{py_literal(field.snake)}], '
                                f'[{py_literal(targets[field.snake].module + ".id")}])')
+        if field.snake in targets:
             indexed.append(field.snake)
     if spec.has("auth"):
         owner = owner_column(entity)
@@ -63,6 +65,19 @@ def initial_migration(spec: ProjectSpec) -> GeneratedFile:
         downs.append("".join(f'    op.drop_index(op.f("ix_{entity.module}_{column}"), '
                              f"table_name={py_literal(entity.module)})\n" for column in indexed)
                      + f"    op.drop_table({py_literal(entity.module)})\n")
+    # A relation that closes a cycle gets its foreign key once both tables exist; SQLite alters a table's
+    # constraints only by copying it, which batch mode does.
+    links, unlinks = [], []
+    for entity in spec.entities:
+        for field, target in relations(spec, entity):
+            if spec.is_deferred(entity, field):
+                name = py_literal(foreign_key_name(entity, field))
+                links.append(f"    with op.batch_alter_table({py_literal(entity.module)}) as batch_op:\n"
+                             f"        batch_op.create_foreign_key({name}, {py_literal(target.module)}, "
+                             f"[{py_literal(field.snake)}], [\"id\"])\n")
+                unlinks.append(f"    with op.batch_alter_table({py_literal(entity.module)}) as batch_op:\n"
+                               f"        batch_op.drop_constraint({name}, type_=\"foreignkey\")\n")
+    ups += links
     tables = (["users"] if spec.has("auth") else []) + [e.module for e in ordered_entities(spec.entities)]
     content = fill("""
         \"\"\"The first tables: $tables.
@@ -85,7 +100,8 @@ def initial_migration(spec: ProjectSpec) -> GeneratedFile:
 
 
         def downgrade() -> None:
-        $downs""", tables=", ".join(tables), ups="\n".join(ups).rstrip("\n"), downs="".join(reversed(downs)))
+        $downs""", tables=", ".join(tables), ups="\n".join(ups).rstrip("\n"),
+        downs="".join(unlinks) + "".join(reversed(downs)))
     return GeneratedFile("app/migrations/versions/0001_initial.py", content,
                          "The first migration: every table of the spec, as app/models.py describes them",
                          ("app/migrations/env.py",))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import keyword
 import re
@@ -10,7 +11,7 @@ from dataclasses import dataclass
 from string import Template
 from typing import Any
 
-from ..spec import EntitySpec, FieldSpec
+from ..spec import EntitySpec, FieldSpec, ProjectSpec
 
 
 @dataclass(frozen=True)
@@ -87,10 +88,19 @@ def sample_value(field: FieldSpec, variant: int = 0) -> Any:
     return samples[variant]
 
 
-def sample_body(entity: EntitySpec, variant: int = 0) -> dict[str, Any]:
-    """A valid body; a relation to the entity itself is left empty (the tests' first record has none to refer to)."""
-    return {field.snake: None if entity.refers_to_itself(field) else sample_value(field, variant)
-            for field in entity.fields}
+def sample_body(spec: ProjectSpec, entity: EntitySpec, variant: int = 0) -> dict[str, Any]:
+    """A valid body; a relation to the entity itself, or one that closes a cycle, is left empty (the tests' first
+    record has none to refer to)."""
+    return {field.snake: None if entity.refers_to_itself(field) or spec.is_deferred(entity, field)
+            else sample_value(field, variant) for field in entity.fields}
+
+
+def foreign_key_name(entity: EntitySpec, field: FieldSpec) -> str:
+    """The name of a deferred relation's foreign key, added after the tables (PostgreSQL allows 63 characters)."""
+    name = f"fk_{entity.module}_{field.snake}"
+    if len(name) > 63:
+        name = f"{name[:54]}_{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+    return name
 
 
 def datetime_imports(entity_fields: list[FieldSpec]) -> str:
@@ -144,3 +154,21 @@ def normal_prefix(api_prefix: str) -> str:
     """"/api", "api/" and "/api/" all mean "/api"; "" and "/" mean the routes sit at the root."""
     stripped = api_prefix.strip("/")
     return f"/{stripped}" if stripped else ""
+
+
+def dict_literal(values: dict[str, Any], indent: int = 0) -> str:
+    """A dict literal on one line, or one item a line when that line would pass 100 characters."""
+    inline = py_literal(values)
+    if len(inline) + indent + 30 <= 100:
+        return inline
+    pad = " " * (indent + 4)
+    return "{\n" + "".join(f"{pad}{py_literal(k)}: {py_literal(v)},\n" for k, v in values.items()) + " " * indent + "}"
+
+
+def list_literal(elements: list[str], indent: int = 0) -> str:
+    """A list of already-rendered elements, one a line when a single line would be too long."""
+    inline = f"[{', '.join(elements)}]"
+    if len(inline) + indent + 40 <= 100:
+        return inline
+    pad = " " * (indent + 4)
+    return "[\n" + "".join(f"{pad}{element},\n" for element in elements) + " " * indent + "]"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from .. import GeneratedFile
-from ..spec import ProjectSpec, ordered_entities
+from ..relation_order import ordered_entities
+from ..spec import ProjectSpec
 from .python_code import fill, normal_prefix, sample_body
 
 
@@ -74,7 +75,7 @@ def readme(spec: ProjectSpec, api_prefix: str = "/api") -> GeneratedFile:
            "naming the field when that record does not exist, and 409 when a record still referred to is deleted."
            if any(f.target for e in spec.entities for f in e.fields) else ""),
         fill(_README_EXAMPLE, url=f"{normal_prefix(api_prefix)}/{example.plural_kebab}",
-             body=json.dumps(sample_body(example)).replace("'", "'\\''"),
+             body=json.dumps(sample_body(spec, example)).replace("'", "'\\''"),
              auth_header=" -H \"Authorization: Bearer $TOKEN\"" if auth else "",
              sign_in=fill(_README_SIGN_IN, prefix=normal_prefix(api_prefix)) if auth else ""),
         "## Entities\n\n" + entities_section(spec),

@@ -6,7 +6,8 @@ import textwrap
 from typing import Any
 
 from .. import GeneratedFile
-from ..spec import EntitySpec, FieldSpec, ProjectSpec, ancestors
+from ..relation_order import ancestors, ordered_entities
+from ..spec import EntitySpec, FieldSpec, ProjectSpec
 from .testing import control, sample
 from .typescript import article, fill, ts_import, ts_names, ts_object, ts_string, ts_value
 
@@ -30,17 +31,20 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
     targets = {e.snake: e for e in spec.entities}
 
     own = [f for f in fields if entity.refers_to_itself(f)]  # left empty: the first record has none to refer to
+    # A relation closing a cycle is left empty too: the records it names refer back to this entity's.
+    deferred = [f for f in fields if spec.is_deferred(entity, f)]
+    blank = own + deferred
 
     def shown(f: FieldSpec, variant: int) -> str:  # a table cell: a relation shows its record's name
-        if f in own:
+        if f in blank:
             return _EMPTY_CHOICE
         return _choice_label(targets[f.target], variant) if f.target else sample(f, variant)[1]
 
     def form(variant: int) -> str:  # what a person types, by label
-        return ts_object({f.label: "" if f in own else sample(f, variant)[0] for f in fields}, quote_keys=True)
+        return ts_object({f.label: "" if f in blank else sample(f, variant)[0] for f in fields}, quote_keys=True)
 
     def stored(variant: int) -> str:  # what the API keeps, by JSON key
-        return ts_object({f.snake: None if f in own else sample(f, variant)[2] for f in fields})
+        return ts_object({f.snake: None if f in blank else sample(f, variant)[2] for f in fields})
 
     required_form = {f.label: sample(f, 0)[0] for f in fields if f.required}
     required_row = ts_value(["1", *(shown(f, 0) if f.required else _empty_value(f)[0] for f in fields)])
@@ -121,6 +125,26 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
             label=ts_string(f.label), choices=ts_value([_EMPTY_CHOICE, _choice_label(entity, 0)]),
             create_button=create_button, index=f"[{fields.index(f) + 1}]", get=n.get, key=f.snake,
             first_name=ts_string(_choice_label(entity, 0))))
+    chains = {f.snake: _chain(spec, entity, targets[f.target]) for f in deferred}
+    for f in deferred:
+        target = targets[f.target]
+        tests.append(fill("""
+              it("offers the saved [[targets]] as the [[field]] of [[lower]]", async () => {
+                await [[create]](FIRST);
+                await [[create]](SECOND);
+              [[chain]]  render(<[[page]] />);
+                await waitFor(() => expect(choiceTexts([[label]])).toEqual([[choices]]));
+                fillForm({ ...SECOND_FORM, [[label]]: "1" });
+                fireEvent.click([[create_button]]);
+                await waitFor(() => expect(tableRows()).toHaveLength(3));
+                expect(tableRows()[2][[index]]).toBe([[first_name]]);
+                expect((await [[get]](3)).[[key]]).toBe(1);
+              });
+            """, targets=target.plural_label.lower(), field=f.label.lower(), lower=article(entity.label.lower()),
+            create=n.create, chain=_seed(spec, chains[f.snake]), page=n.page, label=ts_string(f.label),
+            choices=ts_value([_EMPTY_CHOICE, *(_choice_label(target, v) for v in (0, 1))]),
+            create_button=create_button, index=f"[{fields.index(f) + 1}]", get=n.get, key=f.snake,
+            first_name=ts_string(_choice_label(target, 0))))
     if not all(f.required for f in fields):
         tests.append(fill("""
               it("saves optional fields left empty as null", async () => {
@@ -150,14 +174,15 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
     if remote and auth:
         imports.append('import { storeToken } from "../api/session";')
     imports.append(ts_import([n.create, n.get, n.list, f"type {n.input}"], f"../api/{n.module}"))
-    imports += [ts_import([ts_names(p).create], f"../api/{ts_names(p).module}") for p in parents]
+    seeded = parents + [a for chain in chains.values() for a in chain if a not in parents]
+    seeded = [a for a in spec.entities if a in seeded and a != entity]
+    imports += [ts_import([ts_names(p).create], f"../api/{ts_names(p).module}") for p in seeded]
     if remote:
         imports.append(f'import {{ {"FAKE_TOKEN, " if auth else ""}type FakeApi, fakeApi }} from "../test/fakeApi";')
     imports += ['import { describeControl, fillForm, tableRows } from "../test/helpers";',
                 f'import {{ {n.page} }} from "./{n.page}";']
     # The records a relation points to, ids 1 and 2 of each entity it reaches, created as a person would first.
-    seed = "".join(f"  await {ts_names(p).create}({ts_object({f.snake: sample(f, v)[2] for f in p.fields})});\n"
-                   for p in parents for v in (0, 1))
+    seed = _seed(spec, parents)
     setup = ""
     if remote:
         setup = fill("""
@@ -178,7 +203,7 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
     choices_loaded = "".join(
         f"  await waitFor(() => expect(choiceTexts({ts_string(f.label)})).toEqual("
         f"{ts_value([_EMPTY_CHOICE, *(_choice_label(targets[f.target], v) for v in (0, 1))])}));\n"
-        for f in fields if f.target and f not in own)
+        for f in fields if f.target and f not in blank)
     content = fill("""
         /** [[page]] against [[source]]: its form controls, validation, create, edit, delete and listing. */
         [[imports]]
@@ -203,15 +228,33 @@ def entity_test(entity: EntitySpec, spec: ProjectSpec, api_base: str | None) -> 
         first_row=ts_value([shown(f, 0) for f in fields]),
         second_row=ts_value([shown(f, 1) for f in fields]),
         setup=setup, empty=empty_text, choices_loaded=choices_loaded,
-        choice_texts=_CHOICE_TEXTS if choices_loaded or own else "",
+        choice_texts=_CHOICE_TEXTS if choices_loaded or blank else "",
         tests="\n".join(textwrap.indent(test, "  ") for test in tests))
-    depends = [n.api_path, *(ts_names(p).api_path for p in parents), "src/test/helpers.ts", n.page_path]
+    depends = [n.api_path, *(ts_names(p).api_path for p in seeded), "src/test/helpers.ts", n.page_path]
     if remote:
         depends[:0] = ["src/api/client.ts"] + (["src/api/session.ts"] if auth else [])
         depends.insert(-1, "src/test/fakeApi.ts")
     return GeneratedFile(n.page_path.replace(".tsx", ".test.tsx"), content,
                          f"Vitest: the {entity.plural_label} page's controls, validation and create/edit/delete "
                          + ("against the stubbed API" if remote else "with localStorage"), tuple(depends))
+
+
+def _chain(spec: ProjectSpec, entity: EntitySpec, target: EntitySpec) -> list[EntitySpec]:
+    """What a deferred relation's records need beyond `entity`'s own (ids 1 and 2) and its parents: the target and
+    the entities it refers to, in the order they can be created."""
+    around = {a.snake for a in ancestors(spec.entities, entity)} | {entity.snake}
+    needed = {a.snake for a in ancestors(spec.entities, target)} | {target.snake}
+    return [a for a in ordered_entities(spec.entities) if a.snake in needed - around]
+
+
+def _seed(spec: ProjectSpec, entities: list[EntitySpec]) -> str:
+    """Creates records 1 and 2 of each entity, as a person would first; a relation closing a cycle is left empty
+    (the records it names come later)."""
+    def body(entity: EntitySpec, variant: int) -> str:
+        return ts_object({f.snake: None if spec.is_deferred(entity, f) else sample(f, variant)[2]
+                          for f in entity.fields})
+
+    return "".join(f"  await {ts_names(a).create}({body(a, v)});\n" for a in entities for v in (0, 1))
 
 
 def app_test(spec: ProjectSpec, api_base: str | None) -> GeneratedFile:
