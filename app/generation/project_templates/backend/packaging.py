@@ -35,7 +35,7 @@ target-version = "py311"
 [lint]
 select = ["E", "F", "W", "I", "B", "UP", "SIM", "RUF"]
 # What depends on the names a person gave the entities and fields, not on the code: how long a line is, a name
-# like `l`, `O` or `I`, letters that look like ASCII ones (ı, ο, а).
+# like `l`, `O` or `I`, non-ASCII letters that look like ASCII ones.
 ignore = ["E501", "E741", "E742", "E743", "RUF001", "RUF002", "RUF003"]
 
 [lint.flake8-bugbear]
