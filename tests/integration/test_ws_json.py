@@ -122,7 +122,7 @@ def test_misbehaving_clients_are_closed_with_a_clear_reason(live_server, user_id
 
 
 def test_the_subscription_past_the_limit_closes_the_socket(live_server, user_id):
-    from app.web.realtime import MAX_SUBSCRIPTIONS
+    from app.web.ws_subscriber import MAX_SUBSCRIPTIONS
 
     ids = [add_job(user_id) for _ in range(MAX_SUBSCRIPTIONS + 1)]
     ws = signed_in(live_server, make_key(user_id))

@@ -34,8 +34,8 @@ from app.web.jobs import bp
 from app.web.jobs.log_lines import log_runs
 from app.web.jobs.state import JobState, apply_event, apply_row, build_state
 from app.web.jobs.views import SECTIONS, Viewer, job_events, render_section, viewer_for
-from app.web.realtime import ACCESS_RECHECK_S, CLOSE_ACCESS_REVOKED
 from app.web.sockets import origin_allowed
+from app.web.ws_subscriber import ACCESS_RECHECK_S, CLOSE_ACCESS_REVOKED
 from app.web.ws_transport import Channel
 
 # With no event for this long, look at the job row: a job can end without a `done` event when Redis was away.
