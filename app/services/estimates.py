@@ -10,10 +10,7 @@ from statistics import median
 from sqlalchemy import ColumnElement, false, or_, select, true
 from sqlalchemy.orm import Session
 
-from app.generation.request import runs_checks
 from app.models import Job, JobStatus
-
-__all__ = ["Typical", "remaining_label", "runs_checks", "typical_duration", "typical_duration_s"]
 
 RECENT_JOBS = 20  # how many of the latest completed jobs like it the estimate looks at
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import VIEWPORTS, check_accessibility, sign_in, watch_errors
 from tests.browser.test_job_flow import JOB_TIMEOUT_MS, log_ids, submit_quick_job
-from tests.browser.test_job_page import wait_completed
+from tests.browser.test_job_page import replay_at_20x_shows_every_line, wait_completed
 
 pytestmark = pytest.mark.browser
 
@@ -88,16 +88,7 @@ def test_a_share_link_replays_the_log_and_offers_it_raw(device_page, browser, se
         shared = context.new_page()
         shared.goto(link)
         expect(shared.locator(".shared-note")).to_be_visible()
-        lines = shared.locator("#job-log-lines .log-line")
-        total = lines.count()
-        assert total == len(service.events_of(job_id))
-        shared.select_option("#replay-speed", "20")
-        shared.get_by_role("button", name="Replay").click()
-        expect(shared.get_by_role("button", name="Stop replay")).to_be_visible()
-        assert shared.locator("#job-log-lines .log-line.replay-hidden").count() > 0
-        expect(shared.get_by_role("button", name="Replay", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
-        expect(shared.locator("#job-log-lines .log-line.replay-hidden")).to_have_count(0)
-        assert lines.count() == total
+        assert replay_at_20x_shows_every_line(shared) == len(service.events_of(job_id))
         check_accessibility(shared, "a shared job page")
         with shared.expect_download() as info:
             shared.get_by_role("link", name="Download the raw log").click()

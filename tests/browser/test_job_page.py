@@ -20,6 +20,20 @@ def wait_completed(page) -> None:
     expect(page.locator("#job-page")).not_to_have_attribute("ws-connect", re.compile(".*"))
 
 
+def replay_at_20x_shows_every_line(page) -> int:
+    """Replay a finished job's log at 20x: lines hide and come back until every one shows again; how many."""
+    lines = page.locator("#job-log-lines .log-line")
+    total = lines.count()
+    page.select_option("#replay-speed", "20")
+    page.get_by_role("button", name="Replay").click()
+    expect(page.get_by_role("button", name="Stop replay")).to_be_visible()
+    assert page.locator("#job-log-lines .log-line.replay-hidden").count() > 0
+    expect(page.get_by_role("button", name="Replay", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
+    expect(page.locator("#job-log-lines .log-line.replay-hidden")).to_have_count(0)
+    assert lines.count() == total
+    return total
+
+
 def test_every_file_of_a_full_stack_job_is_in_the_tree_and_visible(device_page):
     page = device_page
     submit_quick_job(page, f"tree-{page.device}", template="fullstack-app")
@@ -175,15 +189,7 @@ def test_a_finished_job_replays_its_log_and_shows_local_times(device_page):
     submit_quick_job(page, f"replay-{page.device}")
     wait_completed(page)
     page.reload()
-    lines = page.locator("#job-log-lines .log-line")
-    total = lines.count()
-    page.select_option("#replay-speed", "20")
-    page.get_by_role("button", name="Replay").click()
-    expect(page.get_by_role("button", name="Stop replay")).to_be_visible()
-    assert page.locator("#job-log-lines .log-line.replay-hidden").count() > 0
-    expect(page.get_by_role("button", name="Replay", exact=True)).to_be_visible(timeout=JOB_TIMEOUT_MS)
-    expect(page.locator("#job-log-lines .log-line.replay-hidden")).to_have_count(0)
-    assert lines.count() == total
+    replay_at_20x_shows_every_line(page)
     created = page.locator(".page-head time.relative")
     expect(created).to_have_text(re.compile(r"just now|min ago"))
     assert re.search(r"\d{4}", created.get_attribute("title"))  # the exact moment on hover

@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app import db
+from app.generation.request import runs_checks
 from app.models import Job, JobStatus, utcnow
 from app.services.access import can_manage, can_view
 from app.services.artifacts import list_files
-from app.services.estimates import remaining_label, runs_checks, typical_duration
+from app.services.estimates import remaining_label, typical_duration
 from app.services.events import Event, history, stored_events
 from app.web.common import get_session, is_fragment_request
 from app.web.jobs import bp
