@@ -164,16 +164,15 @@ def _python(site: _Site, check: Check, cache: DependencyCache, log: Log) -> Chec
     data = read_output(site.project, report)
     passed, failed, cases = junit_results(data, root)
     failed = failed if data else max(failed, 1)
-    ok, output, duration = run.ok and failed == 0 and passed > 0, run.output, run.duration_s
+    pins = pinned_requirements(env_dir)  # always re-recorded: the installer reads requirements.txt, never this
+    result = CheckResult(name, passed, failed, ok=run.ok and failed == 0 and passed > 0, output=run.output,
+                         duration_s=run.duration_s, cases=cases, reason=run.reason,
+                         lockfiles={_in_root(root, REQUIREMENTS_LOCK): pins} if pins else {})
     if _RUFF.search(requirements):
         log("running", f"ruff check in {root}")
-        lint = site.python(env_dir, ["-m", "ruff", "check", "--no-cache", "--output-format=concise", "."], root)
-        cases.append(_lint_case(root, "ruff check", lint))
-        passed, failed, ok = passed + lint.ok, failed + (not lint.ok), ok and lint.ok
-        output, duration = f"{output}\nruff check:\n{lint.output}", duration + lint.duration_s
-    pins = pinned_requirements(env_dir)  # always re-recorded: the installer reads requirements.txt, never this
-    return CheckResult(name, passed, failed, ok=ok, output=output, duration_s=duration, cases=cases,
-                       reason=run.reason, lockfiles={_in_root(root, REQUIREMENTS_LOCK): pins} if pins else {})
+        _add_lint(result, root, "ruff check",
+                  site.python(env_dir, ["-m", "ruff", "check", "--no-cache", "--output-format=concise", "."], root))
+    return result
 
 
 def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckResult:
@@ -210,18 +209,16 @@ def _node(site: _Site, check: Check, cache: DependencyCache, log: Log) -> CheckR
     data = read_output(site.project, report)
     passed, failed, cases = vitest_results(data, root, site.path(root))
     failed = failed if data else max(failed, 1)
-    ok, output = test.ok and failed == 0 and passed > 0, build.output[-2000:] + "\n" + test.output
-    duration = build.duration_s + test.duration_s
-    if "lint" in _scripts(package_json):
-        log("running", f"npm run lint in {root}")
-        lint = site.npm(deps_dir, ["run", "lint"], root)
-        cases.append(_lint_case(root, "npm run lint", lint))
-        passed, failed, ok = passed + lint.ok, failed + (not lint.ok), ok and lint.ok
-        output, duration = f"{output}\nnpm run lint:\n{lint.output}", duration + lint.duration_s
     # A project installed with `npm ci` already has the lock file it was verified with; otherwise npm wrote one.
     recorded = None if lockfile is not None else recorded_package_lock(deps_dir)
-    return CheckResult(name, passed, failed, ok=ok, output=output, duration_s=duration, cases=cases,
-                       reason=test.reason, lockfiles={_in_root(root, PACKAGE_LOCK): recorded} if recorded else {})
+    result = CheckResult(name, passed, failed, ok=test.ok and failed == 0 and passed > 0,
+                         output=build.output[-2000:] + "\n" + test.output,
+                         duration_s=build.duration_s + test.duration_s, cases=cases, reason=test.reason,
+                         lockfiles={_in_root(root, PACKAGE_LOCK): recorded} if recorded else {})
+    if "lint" in _scripts(package_json):
+        log("running", f"npm run lint in {root}")
+        _add_lint(result, root, "npm run lint", site.npm(deps_dir, ["run", "lint"], root))
+    return result
 
 
 def _scripts(package_json: str) -> dict[str, object]:
@@ -232,11 +229,17 @@ def _scripts(package_json: str) -> dict[str, object]:
     return scripts if isinstance(scripts, dict) else {}
 
 
-def _lint_case(root: str, command: str, run: RunResult) -> dict[str, str]:
-    """The lint as one case of the check's report, with its first findings when it fails."""
-    lines = [line for line in run.output.splitlines() if line.strip() and not line.startswith(">")]
-    return {"file": "" if root in (".", "") else root.strip("/"), "name": f"lint: {command}",
-            "outcome": "passed" if run.ok else "failed", "message": "" if run.ok else "\n".join(lines[:5])[:600]}
+def _add_lint(result: CheckResult, root: str, command: str, lint: RunResult) -> None:
+    """The lint as one more case of the check, with its first findings when it fails: the check passes only if
+    the lint does too."""
+    lines = [line for line in lint.output.splitlines() if line.strip() and not line.startswith(">")]
+    result.cases.append({"file": "" if root in (".", "") else root.strip("/"), "name": f"lint: {command}",
+                         "outcome": "passed" if lint.ok else "failed",
+                         "message": "" if lint.ok else "\n".join(lines[:5])[:600]})
+    result.passed, result.failed = result.passed + lint.ok, result.failed + (not lint.ok)
+    result.ok = result.ok and lint.ok
+    result.output = f"{result.output}\n{command}:\n{lint.output}"
+    result.duration_s += lint.duration_s
 
 
 def _in_root(root: str, name: str) -> str:
